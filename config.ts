@@ -419,6 +419,12 @@ export const CONFIG_KEYS = {
     "seed.appRepo": def({ type: "string", description: "Gitea repository holding the app source.", default: "notes-app", schema: dnsLabel }),
     "seed.deployRepo": def({ type: "string", description: "Gitea repository holding the deploy manifests.", default: "notes-deploy", schema: dnsLabel }),
     "seed.jobName": def({ type: "string", description: "Jenkins pipeline job name.", default: "notes-app", schema: dnsLabel }),
+    "seed.folder": def({
+        type: "string",
+        description: "Jenkins folder holding the seeded job and its webhook-token credential (REST-made credentials must live in a folder store: JCasC replaces the system store on reload).",
+        default: "ci",
+        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be one Jenkins item name: letters, digits, '-', '_', '.' (no '/': one folder level)"),
+    }),
     "seed.branch": def({
         type: "string",
         description: "Branch the job builds.",
@@ -502,6 +508,8 @@ export interface StackConfig {
         readonly appRepo: string;
         readonly deployRepo: string;
         readonly jobName: string;
+        /** Jenkins folder the job lives in (job path `<folder>/<jobName>`). */
+        readonly folder: string;
         readonly branch: string;
         readonly imageName: string;
         readonly privateRepos: boolean;
@@ -738,6 +746,7 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             appRepo: v["seed.appRepo"],
             deployRepo: v["seed.deployRepo"],
             jobName: v["seed.jobName"],
+            folder: v["seed.folder"],
             branch: v["seed.branch"],
             imageName: v["seed.imageName"],
             privateRepos: v["seed.privateRepos"],

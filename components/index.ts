@@ -1,1 +1,6 @@
 export * from "./namespaces";
+export * from "./gitea";
+export * from "./jenkins";
+export * from "./storage";
+export * from "./harborAuth";
+export * from "./agentRbac";

@@ -1,6 +1,7 @@
 // The whole program under mocks: what index.ts registers and exports.
 import * as assert from "node:assert/strict";
 import { runProgram, ProgramRun } from "./support/mocks";
+import { k8sSchemaProblems } from "./support/k8sSchema";
 import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 
 describe("program (mock mode)", () => {
@@ -29,6 +30,75 @@ describe("program (mock mode)", () => {
         assert.equal(dev.outputs!.giteaUrl, "http://10.0.24.28:30022");
         assert.equal(dev.outputs!.jenkinsUrl, "http://10.0.24.28:30808");
         assert.equal(dev.outputs!.agentNamespace, "jenkins-agents");
+    });
+
+    it("builds the platform: one of each component, children parented to their component", () => {
+        const r = dev.recorder;
+        const components = r.resources.filter((x) => !x.custom).map((x) => `${x.type}/${x.name}`);
+        for (const c of [
+            "cistack:platform:Namespaces/ci",
+            "cistack:platform:Gitea/gitea",
+            "cistack:platform:SharedStorage/agents",
+            "cistack:platform:HarborAuth/harbor-auth",
+            "cistack:platform:Jenkins/jenkins",
+            "cistack:platform:AgentRbac/agent-rbac",
+        ]) assert.ok(components.includes(c), `missing ${c}; have ${components.join(", ")}`);
+        for (const x of r.resources.filter((x) => x.custom)) {
+            const parent = x.parent ? r.byUrnOf(x.parent) : undefined;
+            assert.ok(parent && !parent.custom, `${x.type} ${x.name} is not parented to a component`);
+            assert.ok(x.name.startsWith(parent.name), `${x.name}: child names derive from the component name (${parent.name})`);
+        }
+        assert.deepEqual(
+            r.ofType("kubernetes:helm.sh/v3:Release").map((x) => [x.name, x.inputs.chart, x.protect, x.retainOnDelete]).sort(),
+            [
+                ["gitea", "gitea", true, true],
+                ["jenkins", "jenkins", true, true],
+            ],
+        );
+        const rwx = r.ofType("kubernetes:core/v1:PersistentVolumeClaim");
+        assert.ok(rwx.length >= 1 && rwx.every((c) => c.inputs.spec.accessModes[0] === "ReadWriteMany" && c.protect && c.retainOnDelete));
+        const dockercfg = r.one("kubernetes:core/v1:Secret", (x) => x.inputs.type === "kubernetes.io/dockerconfigjson");
+        assert.equal(dockercfg.inputs.metadata.name, "harbor-auth");
+        assert.equal(dockercfg.inputs.metadata.namespace, "jenkins-agents");
+        assert.equal(r.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0, "agents get no ClusterRole");
+    });
+
+    it("keeps every secret out of Helm values, plain inputs and non-secret outputs", () => {
+        const secrets = ["harbor-Pa55word!", "mock-gitea-admin-password-password", "mock-jenkins-admin-password-password"];
+        const all = JSON.stringify(dev.recorder.resources.map((x) => x.inputs));
+        // The checks below would be vacuous if the fixture secrets never reached a resource.
+        for (const s of secrets.slice(1)) assert.ok(all.includes(s), `fixture secret ${s} never reaches a resource`);
+        const harbor = dev.recorder.one("kubernetes:core/v1:Secret", (x) => x.inputs.type === "kubernetes.io/dockerconfigjson");
+        assert.ok(Buffer.from(harbor.inputs.data[".dockerconfigjson"], "base64").toString().includes(secrets[0]!));
+        assert.ok(harbor.secretPaths.some((p) => p === "data" || p.startsWith("data.")));
+        for (const x of dev.recorder.resources) {
+            const plain = structuredClone(x.inputs);
+            for (const p of x.secretPaths) {
+                const keys = p.split(".");
+                let o: any = plain;
+                for (const k of keys.slice(0, -1)) o = o?.[k];
+                if (o) delete o[keys[keys.length - 1]!];
+            }
+            const text = JSON.stringify(plain);
+            for (const s of secrets) assert.ok(!text.includes(s), `${x.type} ${x.name} carries a secret outside a secret input`);
+        }
+        for (const [k, v] of Object.entries(dev.outputs!)) {
+            if (dev.secretOutputs.includes(k)) continue;
+            for (const s of secrets) assert.ok(!JSON.stringify(v ?? null).includes(s), `output ${k} leaks a secret`);
+        }
+        assert.deepEqual([...dev.secretOutputs].sort(), ["giteaAdminPassword", "jenkinsAdminPassword"]);
+    });
+
+    it("every core Kubernetes object passes the Kubernetes OpenAPI schema (unknown fields rejected)", async () => {
+        const core = dev.recorder.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh") && !x.type.includes("kyverno.io"));
+        assert.ok(core.length >= 8, `only ${core.length} core objects`);
+        for (const x of core) {
+            const [, group, kind] = /^kubernetes:(.+):(\w+)$/.exec(x.type)!;
+            const [g, v] = group!.split("/");
+            const apiVersion = g === "core" ? v! : `${g}/${v}`;
+            const problems = await k8sSchemaProblems({ apiVersion, kind, ...x.inputs });
+            assert.deepEqual(problems, [], `${x.type} ${x.name}`);
+        }
     });
 
     it("follows config overrides instead of hard-coded values", async () => {

@@ -1,0 +1,230 @@
+// Gitea from the upstream gitea chart (gitea.com/gitea/helm-gitea; values checked against the chart's
+// main branch of 2025-12-09, appVersion 1.25.2, sub-charts bitnami postgresql 16.7.27 / valkey 3.0.31).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Resources, StackConfig } from "../config";
+import { PART_OF } from "./namespaces";
+
+export type GiteaSettings = StackConfig["gitea"];
+
+export interface GiteaArgs {
+    /** Namespace the release goes to; it must exist (the Namespaces component creates it). */
+    readonly namespace: pulumi.Input<string>;
+    /** The validated `gitea.*` config: chart, NodePorts, sizes, admin user, sub-charts, resources. */
+    readonly settings: GiteaSettings;
+    /** StorageClass for Gitea's data PVC and the sub-charts' PVCs (e.g. "longhorn"). */
+    readonly storageClass: string;
+    /** Address of a cluster node: the external URL, ROOT_URL and DOMAIN are built from it. */
+    readonly nodeAddress: string;
+    /**
+     * Host names Gitea may deliver webhooks to, e.g. the Jenkins service FQDN
+     * `jenkins.jenkins.svc.cluster.local`. Default: none (Gitea's own default, public hosts only).
+     */
+    readonly webhookAllowedHosts?: pulumi.Input<string>[];
+    /** Keep the release (and so its PVC) in the cluster on `pulumi destroy`. Default: true. */
+    readonly retainOnDelete?: boolean;
+    /** Mark the release `protect`, so a replacement or destroy stops instead of deleting data. Default: true. */
+    readonly protect?: boolean;
+}
+
+/** The chart's `service.http.port` (we set it explicitly so the in-cluster URL cannot drift). */
+export const GITEA_HTTP_PORT = 3000;
+/** The chart's default `clusterDomain`; we never override it. */
+const CLUSTER_DOMAIN = "cluster.local";
+// Helm refuses release names over 53 characters (a release name is reused in Secret names).
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Requests and limits for the sub-charts' main containers (bitnami `primary.resources`; the gitea
+ * chart's values.yaml does not list these keys, the sub-charts' own values.yaml do). The config's
+ * resources are Gitea's; these are fixed, sized for the single-node lab, and set explicitly rather
+ * than left to bitnami's `resourcesPreset: nano` (192Mi memory limit), which bitnami itself marks
+ * as not meant for production. No other sub-chart container runs with the charts' defaults
+ * (volumePermissions, metrics and sysctl init containers are all off).
+ */
+export const SUBCHART_RESOURCES = {
+    postgresql: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    valkey: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+} as const satisfies Record<string, Resources>;
+
+/** The chart's `gitea.fullname` helper: the release name, suffixed with "-gitea" unless it already contains it. */
+export function giteaFullname(releaseName: string): string {
+    const full = releaseName.includes("gitea") ? releaseName : `${releaseName}-gitea`;
+    return full.slice(0, 63).replace(/-+$/, "");
+}
+
+/** In-cluster base URL of the HTTP service (templates/gitea/http-svc.yaml names it `<fullname>-http`). */
+export function giteaApiUrl(releaseName: string, namespace: string): string {
+    return `http://${giteaFullname(releaseName)}-http.${namespace}.svc.${CLUSTER_DOMAIN}:${GITEA_HTTP_PORT}`;
+}
+
+/** The URL users, clone URLs and the seed (which runs outside the cluster) reach Gitea on. */
+export function giteaExternalUrl(nodeAddress: string, nodePort: number): string {
+    return `http://${nodeAddress}:${nodePort}`;
+}
+
+/** Chart reference for a Release: a classic Helm repository, or an `oci://` registry. */
+export function chartSource(repo: string, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
+    if (repo.startsWith("oci://")) return { chart: `${repo.replace(/\/+$/, "")}/${chart}` };
+    return { chart, repositoryOpts: { repo } };
+}
+
+export interface GiteaValuesInput {
+    readonly settings: GiteaSettings;
+    readonly storageClass: string;
+    readonly nodeAddress: string;
+    /** Name of the Secret holding `username` / `password` for the admin user. */
+    readonly adminSecretName: string;
+    readonly webhookAllowedHosts: readonly string[];
+}
+
+/** Pure: the chart values. Holds no secret: the admin password reaches the chart only through the Secret. */
+export function giteaValues(input: GiteaValuesInput) {
+    const { settings: s, storageClass, nodeAddress, adminSecretName } = input;
+    for (const h of input.webhookAllowedHosts) {
+        // Gitea splits ALLOWED_HOST_LIST on commas; an empty entry or blank would widen or break it.
+        if (!/^[^\s,]+$/.test(h)) throw new Error(`webhookAllowedHosts: ${JSON.stringify(h)} is not a host name or pattern`);
+    }
+    const ssh = s.sshNodePort !== undefined;
+
+    return {
+        // Helm globals reach the sub-charts too: bitnami's common.storage.class falls back to
+        // global.storageClass when the sub-chart's persistence.storageClass is empty.
+        global: { storageClass },
+        service: {
+            // http-svc.yaml emits the default `clusterIP: None` only for type ClusterIP.
+            http: { type: "NodePort", port: GITEA_HTTP_PORT, nodePort: s.nodePort },
+            // The node's own sshd owns port 22, so SSH is either off or on a high NodePort; the
+            // service keeps port 22 and targets the rootless image's SSH_LISTEN_PORT (2222).
+            ...(ssh ? { ssh: { type: "NodePort", port: 22, nodePort: s.sshNodePort } } : {}),
+        },
+        persistence: { enabled: true, size: s.storageSize, storageClass },
+        resources: s.resources,
+        // init-directories, init-app-ini and configure-gitea (gitea migrate, admin user) all take
+        // initContainers.resources (templates/gitea/deployment.yaml); the chart sets requests only.
+        // Gitea's own figures: init containers run one at a time, so this adds nothing to what the
+        // Pod reserves, and `gitea migrate` needs about what Gitea does.
+        initContainers: { resources: s.resources },
+        gitea: {
+            admin: {
+                existingSecret: adminSecretName,
+                // Re-applied on every Pod start, so a changed gitea.adminPassword takes effect.
+                passwordMode: "keepUpdated",
+            },
+            config: {
+                server: {
+                    // Without these the chart derives DOMAIN from ingress.hosts[0] (git.example.com,
+                    // even with the ingress off) and ROOT_URL from it: clone URLs shown in the UI and
+                    // the `repository.clone_url` in webhook payloads would point nowhere.
+                    DOMAIN: nodeAddress,
+                    ROOT_URL: `${giteaExternalUrl(nodeAddress, s.nodePort)}/`,
+                    ...(ssh
+                        ? { START_SSH_SERVER: true, SSH_DOMAIN: nodeAddress, SSH_PORT: s.sshNodePort, SSH_LISTEN_PORT: 2222 }
+                        : { DISABLE_SSH: true, START_SSH_SERVER: false }),
+                },
+                // Gitea 1.25 reads ALLOWED_HOST_LIST from [webhook] only (go-gitea/gitea#17482; its
+                // default "external" refuses the private ClusterIP behind the Jenkins service).
+                // go-gitea/gitea#38406 moves it to [security] and only bridges [webhook] for one
+                // release, so both are set: the chart version decides which Gitea reads it.
+                ...(input.webhookAllowedHosts.length > 0
+                    ? {
+                          webhook: { ALLOWED_HOST_LIST: input.webhookAllowedHosts.join(",") },
+                          security: { ALLOWED_HOST_LIST: input.webhookAllowedHosts.join(",") },
+                      }
+                    : {}),
+                // With neither postgresql sub-chart the chart configures no database at all.
+                ...(s.postgresql ? {} : { database: { DB_TYPE: "sqlite3" } }),
+            },
+        },
+        postgresql: s.postgresql ? { enabled: true, primary: { resources: SUBCHART_RESOURCES.postgresql } } : { enabled: false },
+        valkey: s.valkey
+            ? { enabled: true, architecture: "standalone", primary: { resources: SUBCHART_RESOURCES.valkey } }
+            : { enabled: false },
+        // The chart turns both HA sub-charts on by default (three valkey nodes, pgpool + repmgr).
+        "postgresql-ha": { enabled: false },
+        "valkey-cluster": { enabled: false },
+        // The helm-test Pod uses busybox:latest without resources; it never runs under Pulumi.
+        test: { enabled: false },
+    };
+}
+
+/** Gitea with its single-node postgresql and valkey, an admin user from a Secret, on a NodePort. */
+export class Gitea extends pulumi.ComponentResource {
+    /** In-cluster base URL (Jenkins clones from it), e.g. `http://gitea-http.gitea.svc.cluster.local:3000`. */
+    public readonly apiUrl: pulumi.Output<string>;
+    /** External base URL on the NodePort, e.g. `http://10.0.24.28:30022`. */
+    public readonly externalUrl: pulumi.Output<string>;
+    public readonly adminUsername: pulumi.Output<string>;
+    /** Secret. */
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: GiteaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cistack:platform:Gitea", name, {}, opts);
+        // The component name is the Helm release name, so the service names are predictable.
+        if (!RELEASE_NAME.test(name) || name.length > 53) {
+            throw new pulumi.ResourceError(`name: "${name}" must be a valid Helm release name (DNS-1123 label, at most 53 characters)`, this);
+        }
+        const s = args.settings;
+
+        const password: pulumi.Output<string> =
+            s.adminPassword ??
+            new random.RandomPassword(
+                `${name}-admin-password`,
+                // Letters and digits only: it ends up in `git clone http://user:pass@…` and shell quoting.
+                { length: 24, special: false },
+                { parent: this },
+            ).result;
+
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: {
+                    name: `${name}-admin`,
+                    namespace: args.namespace,
+                    labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": "gitea" },
+                },
+                type: "Opaque",
+                // Keys the chart reads with gitea.admin.existingSecret (templates/gitea/deployment.yaml).
+                stringData: { username: s.adminUsername, password: pulumi.secret(password) },
+            },
+            { parent: this },
+        );
+
+        const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? [])]).apply(([secretName, hosts]) =>
+            giteaValues({ settings: s, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts }),
+        );
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name,
+                ...chartSource(s.chart.repo, "gitea"),
+                version: s.chart.version,
+                namespace: args.namespace,
+                createNamespace: false,
+                // First install pulls four images and runs `gitea migrate` against a fresh postgres.
+                timeout: 600,
+                values,
+            },
+            // The release owns the data PVC (the chart also annotates it helm.sh/resource-policy: keep).
+            { parent: this, retainOnDelete: args.retainOnDelete ?? true, protect: args.protect ?? true },
+        );
+
+        // Derived from the release's status so consumers (the seed) wait until it is deployed.
+        const status = this.release.status;
+        this.apiUrl = status.apply((st) => giteaApiUrl(name, st.namespace));
+        this.externalUrl = status.apply(() => giteaExternalUrl(args.nodeAddress, s.nodePort));
+        this.adminUsername = pulumi.output(s.adminUsername);
+        this.adminPassword = pulumi.secret(password);
+
+        this.registerOutputs({
+            apiUrl: this.apiUrl,
+            externalUrl: this.externalUrl,
+            adminUsername: this.adminUsername,
+            adminPassword: this.adminPassword,
+            release: this.release,
+        });
+    }
+}
