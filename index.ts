@@ -1,10 +1,12 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, HarborAuth, Jenkins, jenkinsServiceHost, Namespaces, SharedStorage } from "./components";
+import { AgentRbac, Gitea, HarborAuth, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
 const data = { retainOnDelete: cfg.storage.retainOnDelete, protect: cfg.storage.protect };
+// Component names are Helm release names too, so service host names follow from them.
+const JENKINS = "jenkins";
 
 const namespaces = new Namespaces("ci", {
     names: { gitea: cfg.gitea.namespace, jenkins: cfg.jenkins.namespace, agents: cfg.agents.namespace },
@@ -17,7 +19,7 @@ const gitea = new Gitea("gitea", {
     storageClass: cfg.storage.className,
     nodeAddress: cfg.nodeAddress,
     // Gitea is built before Jenkins (Jenkins takes its credentials): the host comes from the chart's naming.
-    webhookAllowedHosts: [jenkinsServiceHost("jenkins", cfg.jenkins.namespace)],
+    webhookAllowedHosts: [jenkinsServiceHost(JENKINS, cfg.jenkins.namespace)],
     ...data,
 });
 
@@ -38,7 +40,7 @@ const harborAuth = new HarborAuth("harbor-auth", {
     secretName: cfg.registry.secretName,
 });
 
-const jenkins = new Jenkins("jenkins", {
+const jenkins = new Jenkins(JENKINS, {
     namespace: namespaces.names.jenkins!,
     agentNamespace: namespaces.names.agents!,
     settings: cfg.jenkins,
@@ -57,6 +59,14 @@ new AgentRbac("agent-rbac", {
     registrySecretName: harborAuth.secretName,
 });
 
+// Audit mode: enforcing on day one would block the charts themselves. Gitea's and Jenkins'
+// namespaces are exempted through PolicyExceptions; the agents namespace never is.
+const policies = new KyvernoPolicies("policies", {
+    ...cfg.kyverno,
+    exemptNamespaces: [namespaces.names.gitea!, namespaces.names.jenkins!],
+    agentsNamespace: namespaces.names.agents!,
+});
+
 export const giteaNamespace = namespaces.names.gitea!;
 export const jenkinsNamespace = namespaces.names.jenkins!;
 export const agentNamespace = namespaces.names.agents!;
@@ -72,3 +82,4 @@ export const jenkinsServiceAccount = jenkins.serviceAccountName;
 export const workspaceClaimName = storage.workspaceClaimName;
 export const cacheClaimName = storage.cacheClaimName;
 export const registrySecretName = harborAuth.secretName;
+export const kyvernoPolicies = Object.values(policies.policyNames);

@@ -4,3 +4,4 @@ export * from "./jenkins";
 export * from "./storage";
 export * from "./harborAuth";
 export * from "./agentRbac";
+export * from "./kyvernoPolicies";

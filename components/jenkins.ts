@@ -208,7 +208,10 @@ export function jcascDocuments(c: JcascInput): Record<string, JcascNode> {
                             // pipeline's own podTemplate/kubernetes agent: they all get the shared
                             // workspace and the jnlp container below.
                             defaultsProviderTemplate: DEFAULT_POD_TEMPLATE,
+                            // app.kubernetes.io/name satisfies require-app-label for every build Pod
+                            // (the agents namespace is never exempt from the policies).
                             podLabels: [
+                                { key: "app.kubernetes.io/name", value: "jenkins-agent" },
                                 { key: "app.kubernetes.io/part-of", value: PART_OF },
                                 { key: "app.kubernetes.io/component", value: "jenkins-agent" },
                             ],

@@ -2,6 +2,7 @@
 // mounts the same claims, so a jar built by the Maven container is visible to Kaniko in another Pod.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { SHARED_ACROSS_NODES_LABEL } from "../policies/previewRules";
 import { PART_OF } from "./namespaces";
 
 export interface SharedStorageArgs {
@@ -52,7 +53,9 @@ export function rwxClaimManifest(c: RwxClaimSpec) {
         metadata: {
             name: c.name,
             namespace: c.namespace,
-            labels: { "app.kubernetes.io/name": c.role, "app.kubernetes.io/part-of": PART_OF },
+            // The marker the policy pack's shared-pvc-rwx rule keys on: this claim is mounted by
+            // Pods on several nodes, so a preview fails if someone turns it ReadWriteOnce.
+            labels: { "app.kubernetes.io/name": c.role, "app.kubernetes.io/part-of": PART_OF, [SHARED_ACROSS_NODES_LABEL]: "true" },
         },
         spec: {
             // RWX so that Pods on different nodes mount the claim at once; with RWO the scheduler

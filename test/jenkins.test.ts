@@ -210,6 +210,7 @@ describe("jcascConfig (pure)", () => {
                             containerCapStr: "10",
                             defaultsProviderTemplate: "default",
                             podLabels: [
+                                { key: "app.kubernetes.io/name", value: "jenkins-agent" },
                                 { key: "app.kubernetes.io/part-of", value: "ci-stack" },
                                 { key: "app.kubernetes.io/component", value: "jenkins-agent" },
                             ],

@@ -38,7 +38,7 @@ describe("SharedStorage", () => {
                     metadata: {
                         name: "agents-workspace",
                         namespace: "jenkins-agents",
-                        labels: { "app.kubernetes.io/name": "workspace", "app.kubernetes.io/part-of": "ci-stack" },
+                        labels: { "app.kubernetes.io/name": "workspace", "app.kubernetes.io/part-of": "ci-stack", "cistack.dev/shared-across-nodes": "true" },
                     },
                     spec: {
                         accessModes: ["ReadWriteMany"],
@@ -92,7 +92,7 @@ describe("SharedStorage", () => {
                 metadata: {
                     name: "agents-workspace",
                     namespace: "jenkins-agents",
-                    labels: { "app.kubernetes.io/name": "workspace", "app.kubernetes.io/part-of": "ci-stack" },
+                    labels: { "app.kubernetes.io/name": "workspace", "app.kubernetes.io/part-of": "ci-stack", "cistack.dev/shared-across-nodes": "true" },
                 },
                 spec: { accessModes: ["ReadWriteMany"], volumeMode: "Filesystem", storageClassName: "longhorn", resources: { requests: { storage: "10Gi" } } },
             });
