@@ -1,6 +1,6 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, HarborAuth, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage } from "./components";
+import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, HarborAuth, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
@@ -67,6 +67,29 @@ const policies = new KyvernoPolicies("policies", {
     agentsNamespace: namespaces.names.agents!,
 });
 
+// Repos, files, the job, its folder credential and the push webhook, through typed REST clients
+// inside dynamic providers. They run where `pulumi up` runs, so they use the NodePort URLs.
+const seed = cfg.seed.enabled
+    ? new Seed(
+          "seed",
+          {
+              gitea: { url: gitea.externalUrl, inClusterUrl: gitea.apiUrl, username: gitea.adminUsername, password: gitea.adminPassword },
+              jenkins: { url: jenkins.externalUrl, inClusterUrl: jenkins.url, username: jenkins.adminUsername, password: jenkins.adminPassword },
+              settings: cfg.seed,
+              gitCredentialsId: GITEA_CREDENTIALS_ID,
+              pipeline: {
+                  registry: { server: cfg.registry.server, project: cfg.registry.project, insecure: cfg.registry.insecure, secretName: harborAuth.secretName },
+                  images: cfg.images,
+                  agentResources: cfg.agents.resources,
+                  agentNamespace: namespaces.names.agents!,
+                  workspaceClaimName: storage.workspaceClaimName,
+                  cacheClaimName: storage.cacheClaimName,
+              },
+          },
+          { dependsOn: [gitea.release, jenkins.release] },
+      )
+    : undefined;
+
 export const giteaNamespace = namespaces.names.gitea!;
 export const jenkinsNamespace = namespaces.names.jenkins!;
 export const agentNamespace = namespaces.names.agents!;
@@ -83,3 +106,6 @@ export const workspaceClaimName = storage.workspaceClaimName;
 export const cacheClaimName = storage.cacheClaimName;
 export const registrySecretName = harborAuth.secretName;
 export const kyvernoPolicies = Object.values(policies.policyNames);
+export const appCloneUrl = seed?.appCloneUrl;
+export const deployCloneUrl = seed?.deployCloneUrl;
+export const jobUrl = seed?.jobUrl;

@@ -2,6 +2,7 @@
 import { performance } from "node:perf_hooks";
 import { runProgram } from "../test/support/mocks";
 import { devStackConfig, SECRET_KEYS } from "../test/support/fixtures";
+import { seedBench } from "./seed";
 
 function stats(xs: number[]) {
     const s = [...xs].sort((a, b) => a - b);
@@ -25,6 +26,7 @@ async function programEvaluation(runs: number) {
 async function main() {
     console.log(`node ${process.version}`);
     await programEvaluation(11);
+    await seedBench();
 }
 
 main().catch((e) => {

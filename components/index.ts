@@ -5,3 +5,4 @@ export * from "./storage";
 export * from "./harborAuth";
 export * from "./agentRbac";
 export * from "./kyvernoPolicies";
+export * from "./seed";

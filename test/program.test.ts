@@ -7,7 +7,11 @@ import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 describe("program (mock mode)", () => {
     let dev: ProgramRun;
     before(async () => {
-        dev = await runProgram(devStackConfig(), { secretKeys: SECRET_KEYS });
+        dev = await runProgram(devStackConfig(), {
+            secretKeys: SECRET_KEYS,
+            // Repositories are created for the authenticated user; the mock returns that owner.
+            stateHook: (a) => (a.type === "pulumi-nodejs:dynamic/seed:GiteaRepository" ? { owner: "gitea-admin" } : undefined),
+        });
         if (dev.error) throw dev.error;
     });
 
@@ -42,6 +46,8 @@ describe("program (mock mode)", () => {
             "cistack:platform:HarborAuth/harbor-auth",
             "cistack:platform:Jenkins/jenkins",
             "cistack:platform:AgentRbac/agent-rbac",
+            "cistack:policy:KyvernoPolicies/policies",
+            "cistack:seed:Seed/seed",
         ]) assert.ok(components.includes(c), `missing ${c}; have ${components.join(", ")}`);
         for (const x of r.resources.filter((x) => x.custom)) {
             const parent = x.parent ? r.byUrnOf(x.parent) : undefined;
@@ -99,6 +105,28 @@ describe("program (mock mode)", () => {
             const problems = await k8sSchemaProblems({ apiVersion, kind, ...x.inputs });
             assert.deepEqual(problems, [], `${x.type} ${x.name}`);
         }
+    });
+
+    it("seeds through the NodePort URLs after both releases, and exports the clone and job URLs", () => {
+        const r = dev.recorder;
+        const seed = r.one("cistack:seed:Seed");
+        const releases = r.ofType("kubernetes:helm.sh/v3:Release").map((x) => x.urn).sort();
+        assert.deepEqual([...seed.dependsOn].sort(), releases);
+        const app = r.one("pulumi-nodejs:dynamic/seed:GiteaRepository", (x) => x.inputs.name === "notes-app");
+        assert.equal(app.inputs.gitea.url, "http://10.0.24.28:30022");
+        assert.ok(app.secretPaths.includes("gitea.password"));
+        const job = r.one("pulumi-nodejs:dynamic/seed:JenkinsJob");
+        assert.equal(job.inputs.jenkins.url, "http://10.0.24.28:30808");
+        assert.equal(dev.outputs!.appCloneUrl, "http://10.0.24.28:30022/gitea-admin/notes-app.git");
+        assert.equal(dev.outputs!.deployCloneUrl, "http://10.0.24.28:30022/gitea-admin/notes-deploy.git");
+        assert.equal(dev.outputs!.jobUrl, "http://10.0.24.28:30808/job/ci/job/notes-app/");
+    });
+
+    it("registers no seed resource when seeding is off", async () => {
+        const run = await runProgram({ ...MINIMAL, "seed.enabled": "false" }, { secretKeys: SECRET_KEYS });
+        if (run.error) throw run.error;
+        assert.equal(run.recorder.resources.filter((x) => x.type.includes("seed")).length, 0);
+        assert.equal(run.outputs!.jobUrl, undefined);
     });
 
     it("follows config overrides instead of hard-coded values", async () => {

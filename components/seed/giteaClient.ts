@@ -1,0 +1,383 @@
+// Typed client of the Gitea 1.25 REST API (/api/v1) for the seed: repositories of the authenticated
+// user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
+// Every response is validated with zod. POSTs that may have been applied before a failure are never
+// re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
+import type { z } from "zod";
+import { HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy } from "./http";
+
+export interface GiteaConnection {
+    /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
+    url: string;
+    username: string;
+    password: string;
+    /** Per-attempt timeout in ms (default 30000). */
+    timeoutMs?: number;
+    /** Retries after a transient failure (default 4). */
+    retries?: number;
+    /** First backoff delay in ms (default 500). */
+    retryDelayMs?: number;
+    /** Cap of one backoff delay in ms (default 8000). */
+    maxRetryDelayMs?: number;
+    /** One line per request/retry; never contains a credential. */
+    log?: (line: string) => void;
+}
+
+// The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
+// providers' closures (and this client with them), and a captured zod schema instance drags zod's
+// internal modules along, which its package.json "exports" do not expose ("export path … not found").
+// So zod is required where the schemas are built; serialized, that stays a plain require("zod").
+const schemas = () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const { z } = require("zod") as typeof import("zod");
+    const contents = z.object({
+        name: z.string(),
+        path: z.string(),
+        sha: z.string(),
+        type: z.string(),
+        encoding: z.string().nullable().optional(),
+        content: z.string().nullable().optional(),
+    });
+    const token = z.object({
+        id: z.number(),
+        name: z.string(),
+        sha1: z.string(),
+        scopes: z.array(z.string()).nullable().default([]),
+    });
+    const hook = z.object({
+        id: z.number(),
+        type: z.string(),
+        active: z.boolean(),
+        events: z.array(z.string()),
+        config: z.object({ url: z.string(), content_type: z.string() }).loose(),
+        branch_filter: z.string().default(""),
+        /** Gitea returns the header in clear (webhook_model.HeaderAuthorization): treat as a secret. */
+        authorization_header: z.string().default(""),
+    });
+    return {
+        repo: z.object({
+            id: z.number(),
+            name: z.string(),
+            full_name: z.string(),
+            owner: z.object({ login: z.string() }),
+            private: z.boolean(),
+            description: z.string().default(""),
+            default_branch: z.string(),
+            empty: z.boolean().default(false),
+            clone_url: z.string(),
+            html_url: z.string(),
+        }),
+        hook,
+        hooks: z.array(hook),
+        contents,
+        files: z.object({
+            files: z.array(contents.nullable()).nullable().default([]),
+            commit: z.object({ sha: z.string() }).loose(),
+        }),
+        branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
+        token,
+        tokenList: z.array(token.omit({ sha1: true })),
+        version: z.object({ version: z.string() }),
+    };
+};
+
+/** The response schemas (a fresh set per call; see above why none is kept in module scope). */
+export const giteaSchemas = schemas;
+type Schemas = ReturnType<typeof schemas>;
+export type GiteaRepo = z.infer<Schemas["repo"]>;
+export type GiteaHook = z.infer<Schemas["hook"]>;
+export type GiteaContents = z.infer<Schemas["contents"]>;
+export type GiteaAccessToken = z.infer<Schemas["token"]>;
+
+export interface HookSpec {
+    url: string;
+    contentType: "json";
+    events: string[];
+    branchFilter?: string;
+    /** Sent by Gitea as the Authorization header of every delivery (e.g. "Bearer <token>"). */
+    authorizationHeader?: string;
+    active: boolean;
+}
+
+export interface FileChange {
+    operation: "create" | "update" | "delete";
+    path: string;
+    /** UTF-8 text; required for create/update. */
+    content?: string;
+    /** Blob sha of the current file; required by Gitea for update/delete (422 without). */
+    sha?: string;
+}
+
+const seg = (s: string) => encodeURIComponent(s);
+const filePath = (p: string) => p.split("/").map(seg).join("/");
+
+export class GiteaClient {
+    readonly stats: { requests: number; writes: number };
+    private readonly http: HttpClient;
+
+    constructor(private readonly conn: GiteaConnection) {
+        // Assigned here, not by a field initializer: Pulumi's closure serialization drops those.
+        this.stats = { requests: 0, writes: 0 };
+        this.http = new HttpClient({
+            service: "Gitea",
+            baseUrl: conn.url,
+            auth: { username: conn.username, secret: conn.password },
+            timeoutMs: conn.timeoutMs,
+            retries: conn.retries,
+            retryDelayMs: conn.retryDelayMs,
+            maxRetryDelayMs: conn.maxRetryDelayMs,
+            stats: this.stats,
+            log: conn.log,
+        });
+    }
+
+    /** Waits (bounded, default 5 min) until GET /api/v1/version answers; returns the version. */
+    async waitReady(timeoutMs = 300_000): Promise<string> {
+        const req: HttpRequest = { method: "GET", path: "/api/v1/version" };
+        return this.http.waitUntil("GET /api/v1/version", timeoutMs, async (signal) => {
+            const res = await this.http.send(req, signal);
+            if (res.status !== 200) throw this.http.fail(req, res);
+            return this.http.parse(schemas().version, req, res).version;
+        });
+    }
+
+    /** The repository, or undefined when Gitea answers 404. */
+    async getRepo(owner: string, name: string): Promise<GiteaRepo | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(name)}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().repo, req, res);
+    }
+
+    /**
+     * Creates a repository of the authenticated user. 409 (the name exists) adopts the existing one —
+     * never a failure, never a duplicate. A retry after a failure that may have been applied ends in
+     * the same 409 path, so the retry is safe; `adopted` is then false (it was most likely ours).
+     */
+    async createRepo(o: { name: string; private: boolean; description?: string; defaultBranch: string; autoInit: boolean }): Promise<{ repo: GiteaRepo; adopted: boolean }> {
+        const req: HttpRequest = {
+            method: "POST",
+            path: "/api/v1/user/repos",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+                name: o.name,
+                description: o.description ?? "",
+                private: o.private,
+                auto_init: o.autoInit,
+                default_branch: o.defaultBranch,
+            }),
+            // Safe to re-send: Gitea refuses a second repository of that name with 409.
+            retryOn: "transient",
+        };
+        const res = await this.http.request(req);
+        if (res.status === 201) return { repo: this.http.parse(schemas().repo, req, res), adopted: false };
+        if (res.status === 409) {
+            const repo = await this.getRepo(this.conn.username, o.name);
+            if (!repo) throw this.http.fail(req, res);
+            return { repo, adopted: !res.ambiguous };
+        }
+        throw this.http.fail(req, res);
+    }
+
+    /** Deletes a repository; an absent one is fine. */
+    async deleteRepo(owner: string, name: string): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/repos/${seg(owner)}/${seg(name)}` };
+        const res = await this.http.request(req);
+        if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
+    }
+
+    /** A file's blob sha and UTF-8 content at `ref` (default branch when omitted); undefined on 404. */
+    async getFile(owner: string, repo: string, path: string, ref?: string): Promise<{ sha: string; content: string } | undefined> {
+        const req: HttpRequest = {
+            method: "GET",
+            path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/contents/${filePath(path)}`,
+            query: ref ? { ref } : undefined,
+        };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        const text = res.text.trimStart();
+        if (text.startsWith("[")) throw new HttpError("Gitea", "GET", req.path, 200, "invalid-response", `${path} is a directory, not a file`);
+        const c = this.http.parse(schemas().contents, req, res);
+        if (c.type !== "file" || typeof c.content !== "string") {
+            throw new HttpError("Gitea", "GET", req.path, 200, "invalid-response", `${path} is a ${c.type}, not a file`);
+        }
+        return { sha: c.sha, content: Buffer.from(c.content, "base64").toString("utf8") };
+    }
+
+    /** The head commit of a branch, or undefined when the branch does not exist. */
+    async getBranchHead(owner: string, repo: string, branch: string): Promise<string | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/branches/${seg(branch)}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().branch, req, res).commit.id;
+    }
+
+    /**
+     * Applies create/update/delete operations as ONE commit (POST /repos/{o}/{r}/contents, Gitea ≥1.20).
+     * The batch is atomic, so after a failure that may have been applied the files are read back:
+     * all as desired → done (the branch head is returned); all as before → re-sent; anything else is
+     * a concurrent change and an error.
+     */
+    async changeFiles(
+        owner: string,
+        repo: string,
+        c: { branch: string; message: string; files: FileChange[] },
+    ): Promise<{ commitSha: string }> {
+        const req: HttpRequest = {
+            method: "POST",
+            path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/contents`,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+                branch: c.branch,
+                message: c.message,
+                files: c.files.map((f) => ({
+                    operation: f.operation,
+                    path: f.path,
+                    content: f.operation === "delete" ? undefined : Buffer.from(f.content ?? "", "utf8").toString("base64"),
+                    sha: f.sha,
+                })),
+            }),
+        };
+        return this.reconciled<{ commitSha: string }>(req, async () => {
+            const state = await Promise.all(c.files.map((f) => this.getFile(owner, repo, f.path, c.branch)));
+            const applied = c.files.every((f, i) => (f.operation === "delete" ? state[i] === undefined : state[i]?.content === (f.content ?? "")));
+            if (applied) {
+                const head = await this.getBranchHead(owner, repo, c.branch);
+                if (head) return { done: { commitSha: head } };
+            }
+            const untouched = c.files.every((f, i) => (f.operation === "create" ? state[i] === undefined : state[i]?.sha === f.sha));
+            return untouched ? { resend: true } : { conflict: `the files of ${owner}/${repo}@${c.branch} changed meanwhile` };
+        }, (res) => {
+            if (res.status !== 201) throw this.http.fail(req, res);
+            return { commitSha: this.http.parse(schemas().files, req, res).commit.sha };
+        });
+    }
+
+    async listHooks(owner: string, repo: string): Promise<GiteaHook[]> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks` };
+        const res = await this.http.expect(req, 200);
+        return this.http.parse(schemas().hooks, req, res);
+    }
+
+    /**
+     * Creates a Gitea-type webhook. `active` is always sent: CreateHookOption.Active defaults to false.
+     * After a failure that may have been applied, a hook with the same URL is looked up and reused.
+     */
+    async createHook(owner: string, repo: string, h: HookSpec): Promise<GiteaHook> {
+        const req: HttpRequest = {
+            method: "POST",
+            path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks`,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ type: "gitea", ...hookBody(h) }),
+        };
+        return this.reconciled<GiteaHook>(req, async () => {
+            const existing = (await this.listHooks(owner, repo)).find((x) => x.config.url === h.url);
+            return existing ? { done: await this.updateHook(owner, repo, existing.id, h) } : { resend: true };
+        }, (res) => {
+            if (res.status !== 201) throw this.http.fail(req, res, h.authorizationHeader ? [h.authorizationHeader] : []);
+            return this.http.parse(schemas().hook, req, res);
+        }, h.authorizationHeader ? [h.authorizationHeader] : []);
+    }
+
+    async updateHook(owner: string, repo: string, id: number, h: HookSpec): Promise<GiteaHook> {
+        const req: HttpRequest = {
+            method: "PATCH",
+            path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks/${id}`,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(hookBody(h)),
+        };
+        const res = await this.http.request(req);
+        if (res.status !== 200) throw this.http.fail(req, res, h.authorizationHeader ? [h.authorizationHeader] : []);
+        return this.http.parse(schemas().hook, req, res);
+    }
+
+    /** Deletes a webhook; an absent one is fine. */
+    async deleteHook(owner: string, repo: string, id: number): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks/${id}` };
+        const res = await this.http.request(req);
+        if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
+    }
+
+    /**
+     * Mints an access token of the connection's user (POST /users/{u}/tokens needs basic auth, and
+     * since Gitea 1.19 at least one scope). The returned `sha1` is the secret, shown only once — so
+     * after a failure that may have been applied, a token of that name is deleted and re-created.
+     */
+    async createAccessToken(name: string, scopes: string[]): Promise<{ id: number; name: string; sha1: string }> {
+        if (scopes.length === 0) throw new Error(`Gitea access token "${name}" needs at least one scope (Gitea rejects scope-less tokens)`);
+        const req: HttpRequest = {
+            method: "POST",
+            path: `/api/v1/users/${seg(this.conn.username)}/tokens`,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ name, scopes }),
+        };
+        return this.reconciled<{ id: number; name: string; sha1: string }>(req, async () => {
+            if ((await this.listAccessTokens()).some((t) => t.name === name)) await this.deleteAccessToken(name);
+            return { resend: true };
+        }, (res) => {
+            if (res.status !== 201) throw this.http.fail(req, res);
+            const t = this.http.parse(schemas().token, req, res);
+            return { id: t.id, name: t.name, sha1: t.sha1 };
+        });
+    }
+
+    async listAccessTokens(): Promise<{ id: number; name: string; scopes: string[] }[]> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/users/${seg(this.conn.username)}/tokens` };
+        const res = await this.http.expect(req, 200);
+        return this.http.parse(schemas().tokenList, req, res).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [] }));
+    }
+
+    /** Deletes a token by id or name; an absent one is fine. */
+    async deleteAccessToken(idOrName: number | string): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(this.conn.username)}/tokens/${seg(String(idOrName))}` };
+        const res = await this.http.request(req);
+        if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
+    }
+
+    /**
+     * Sends a non-idempotent POST with the retry budget: a refused connection is simply retried; after
+     * a failure that may have been applied, `check` decides (read-back) whether it is done, may be
+     * re-sent, or conflicts.
+     */
+    private async reconciled<T>(
+        req: HttpRequest,
+        check: () => Promise<{ done: T } | { resend: true } | { conflict: string }>,
+        finish: (res: HttpResponse) => T,
+        extraSecrets: readonly string[] = [],
+    ): Promise<T> {
+        let ambiguous: HttpError | undefined;
+        let attempts = 0;
+        const policy = retryPolicy(this.conn, (e) => e.mayHaveApplied);
+        try {
+            return await policy.execute(async (): Promise<T> => {
+                attempts++;
+                if (ambiguous) {
+                    const verdict = await check();
+                    if ("done" in verdict) return verdict.done;
+                    if ("conflict" in verdict) throw new Error(`${ambiguous.message}; read back: ${verdict.conflict}`);
+                }
+                try {
+                    return await finish(await this.http.request(req));
+                } catch (e) {
+                    if (e instanceof HttpError && e.mayHaveApplied) ambiguous = e;
+                    throw e;
+                }
+            });
+        } catch (e) {
+            if (e instanceof HttpError) throw e.withAttempts(Math.max(attempts, e.attempts));
+            throw e instanceof Error ? new Error(this.http.redact(e.message, extraSecrets)) : e;
+        }
+    }
+}
+
+function hookBody(h: HookSpec): Record<string, unknown> {
+    return {
+        config: { url: h.url, content_type: h.contentType, http_method: "post" },
+        events: h.events,
+        branch_filter: h.branchFilter ?? "",
+        authorization_header: h.authorizationHeader ?? "",
+        active: h.active,
+    };
+}

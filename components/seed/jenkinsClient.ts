@@ -1,0 +1,247 @@
+// Typed client of the Jenkins REST endpoints the seed uses: items (jobs and cloudbees folders) by
+// config.xml, and folder-scoped credentials.
+//
+// One JenkinsClient owns one HTTP session: a tough-cookie jar and the CSRF crumb from
+// GET /crumbIssuer/api/json, fetched ONCE and sent on every POST. Since Jenkins 2.176.2
+// (SECURITY-626) a crumb is only valid with the session it was issued for, so a 403 "No valid crumb"
+// (session expired, controller restarted) drops the session, fetches one new crumb and retries once.
+// With an API token (basic auth) Jenkins needs no crumb at all (CrumbFilter skips token-authenticated
+// requests), so token mode never fetches one. Compare node-jenkins, which asks for a crumb before
+// every POST: N writes cost it 2N requests, this client N + 1.
+import { CookieJar } from "tough-cookie";
+import { HttpClient, HttpError, HttpRequest, HttpResponse } from "./http";
+
+export interface JenkinsConnection {
+    /** Base URL, e.g. http://10.0.24.28:30808 (Jenkins' context path included if any). */
+    url: string;
+    username: string;
+    /** Password: the client keeps a session and a crumb. */
+    password?: string;
+    /** API token instead of a password: no session, no crumb. Wins when both are given. */
+    apiToken?: string;
+    /** Per-attempt timeout in ms (default 30000). */
+    timeoutMs?: number;
+    /** Retries after a transient failure (default 4). */
+    retries?: number;
+    /** First backoff delay in ms (default 500). */
+    retryDelayMs?: number;
+    /** Cap of one backoff delay in ms (default 8000). */
+    maxRetryDelayMs?: number;
+    /** One line per request/retry; never contains a credential. */
+    log?: (line: string) => void;
+}
+
+// Built on use and never kept in module scope: a zod schema instance does not survive Pulumi's
+// closure serialization of the dynamic providers (zod's internal modules are not in its package
+// exports: "package.json export path for zod/v4/classic/schemas.cjs not found").
+const crumbSchema = () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const { z } = require("zod") as typeof import("zod");
+    return z.object({ crumb: z.string().min(1), crumbRequestField: z.string().min(1) });
+};
+export const jenkinsCrumbSchema = crumbSchema;
+
+const XML = { "Content-Type": "application/xml; charset=utf-8", Accept: "application/xml, text/xml, */*" };
+
+/** "ci/notes-app" → "/job/ci/job/notes-app" (each name URL-encoded). */
+export function itemUrl(path: string): string {
+    const names = splitPath(path);
+    return names.map((n) => `/job/${encodeURIComponent(n)}`).join("");
+}
+
+function splitPath(path: string): string[] {
+    const names = path.split("/").filter((n) => n !== "");
+    if (names.length === 0) throw new Error(`Jenkins item path "${path}" is empty`);
+    return names;
+}
+
+/** Values of secret-bearing elements in a credential XML, so error excerpts can redact them. */
+export function secretsInXml(xml: string): string[] {
+    const out: string[] = [];
+    for (const m of xml.matchAll(/<(secret|password|passphrase|privateKey|secretBytes)>([^<]+)<\/\1>/g)) out.push(m[2]!);
+    return out;
+}
+
+export class JenkinsClient {
+    readonly stats: { requests: number; writes: number; crumbs: number };
+    private readonly http: HttpClient;
+    private readonly tokenMode: boolean;
+    /** undefined: not fetched in this session; null: Jenkins has no crumb issuer (CSRF protection off). */
+    private crumb: Promise<{ field: string; value: string } | null> | undefined;
+
+    constructor(conn: JenkinsConnection) {
+        // Assigned here, not by a field initializer: Pulumi's closure serialization drops those.
+        this.stats = { requests: 0, writes: 0, crumbs: 0 };
+        const secret = conn.apiToken ?? conn.password;
+        if (!secret) throw new Error("JenkinsConnection needs a password or an apiToken");
+        this.tokenMode = conn.apiToken !== undefined;
+        this.http = new HttpClient({
+            service: "Jenkins",
+            baseUrl: conn.url,
+            auth: { username: conn.username, secret },
+            timeoutMs: conn.timeoutMs,
+            retries: conn.retries,
+            retryDelayMs: conn.retryDelayMs,
+            maxRetryDelayMs: conn.maxRetryDelayMs,
+            stats: this.stats,
+            log: conn.log,
+        });
+        this.http.cookieJar = new CookieJar();
+    }
+
+    /** Waits (bounded, default 10 min) until GET /api/json answers 200; 503 "getting ready" is waited out. */
+    async waitReady(timeoutMs = 600_000): Promise<void> {
+        const req: HttpRequest = { method: "GET", path: "/api/json", query: { tree: "mode" } };
+        await this.http.waitUntil("GET /api/json", timeoutMs, async (signal) => {
+            const res = await this.http.send(req, signal);
+            if (res.status !== 200) throw this.http.fail(req, res);
+        });
+    }
+
+    /** An item's config.xml, or undefined on 404. */
+    async getItemConfig(path: string): Promise<string | undefined> {
+        return this.getXml(`${itemUrl(path)}/config.xml`);
+    }
+
+    /**
+     * POST {parent}/createItem?name=X with the XML. Jenkins answers 400 + X-Error "A job already
+     * exists with the name ‘X’" for an existing item → "exists" (also after a retry of our own create:
+     * the caller compares config.xml and updates).
+     */
+    async createItem(path: string, xml: string): Promise<"created" | "exists"> {
+        const names = splitPath(path);
+        const name = names[names.length - 1]!;
+        const req: HttpRequest = {
+            method: "POST",
+            path: `${names.length > 1 ? itemUrl(names.slice(0, -1).join("/")) : ""}/createItem`,
+            query: { name },
+            headers: XML,
+            body: xml,
+            // Safe to re-send: a second create of the same name is refused with "already exists".
+            retryOn: "transient",
+        };
+        const res = await this.post(req);
+        if (res.status === 200) return "created";
+        const xError = decodeHeader(res.headers.get("x-error"));
+        if (res.status === 400 && /already exists/i.test(xError ?? "")) return "exists";
+        throw this.failWith(req, res, xError);
+    }
+
+    /** POST {item}/config.xml (replaces the item's configuration). */
+    async updateItemConfig(path: string, xml: string): Promise<void> {
+        const req: HttpRequest = { method: "POST", path: `${itemUrl(path)}/config.xml`, headers: XML, body: xml, retryOn: "transient" };
+        const res = await this.post(req);
+        if (res.status !== 200) throw this.failWith(req, res, decodeHeader(res.headers.get("x-error")));
+    }
+
+    /** POST {item}/doDelete; an absent item is fine. A folder takes its items and credentials along. */
+    async deleteItem(path: string): Promise<void> {
+        const req: HttpRequest = { method: "POST", path: `${itemUrl(path)}/doDelete`, retryOn: "transient" };
+        const res = await this.post(req);
+        if (![200, 204, 302, 303, 404].includes(res.status)) throw this.http.fail(req, res);
+    }
+
+    /** A folder credential's config.xml (secrets come back as <secret-redacted/>), or undefined on 404. */
+    async getCredentialConfig(folder: string, id: string): Promise<string | undefined> {
+        return this.getXml(`${credentialStore(folder)}/credential/${encodeURIComponent(id)}/config.xml`);
+    }
+
+    /** Creates a credential in the folder's store from XML; 409 (the id exists) → "exists". */
+    async createCredential(folder: string, xml: string): Promise<"created" | "exists"> {
+        const req: HttpRequest = { method: "POST", path: `${credentialStore(folder)}/createCredentials`, headers: XML, body: xml, retryOn: "transient" };
+        const res = await this.post(req);
+        if (res.status === 200) return "created";
+        if (res.status === 409) return "exists";
+        throw this.http.fail(req, res, secretsInXml(xml));
+    }
+
+    async updateCredential(folder: string, id: string, xml: string): Promise<void> {
+        const req: HttpRequest = {
+            method: "POST",
+            path: `${credentialStore(folder)}/credential/${encodeURIComponent(id)}/config.xml`,
+            headers: XML,
+            body: xml,
+            retryOn: "transient",
+        };
+        const res = await this.post(req);
+        if (res.status !== 200) throw this.http.fail(req, res, secretsInXml(xml));
+    }
+
+    /** Deletes a folder credential; an absent one (or an absent folder) is fine. */
+    async deleteCredential(folder: string, id: string): Promise<void> {
+        const req: HttpRequest = { method: "POST", path: `${credentialStore(folder)}/credential/${encodeURIComponent(id)}/doDelete`, retryOn: "transient" };
+        const res = await this.post(req);
+        if (![200, 204, 302, 303, 404].includes(res.status)) throw this.http.fail(req, res);
+    }
+
+    private async getXml(path: string): Promise<string | undefined> {
+        const req: HttpRequest = { method: "GET", path, headers: { Accept: "application/xml, text/xml, */*" } };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return res.text;
+    }
+
+    /**
+     * Every POST goes through here: the session's crumb is attached (fetched once per session); a 403
+     * "No valid crumb" means the session is gone — a fresh session + crumb, and exactly one retry.
+     */
+    private async post(req: HttpRequest): Promise<HttpResponse> {
+        const send = async () => this.http.request({ ...req, headers: { ...req.headers, ...(await this.crumbHeader()) } });
+        const res = await send();
+        if (this.tokenMode || !isStaleCrumb(res)) return res;
+        this.resetSession();
+        const again = await send();
+        if (isStaleCrumb(again)) {
+            throw new HttpError("Jenkins", req.method, req.path, 403, "status", "No valid crumb even with a fresh session and crumb — is a proxy dropping the session cookie?");
+        }
+        return again;
+    }
+
+    private resetSession(): void {
+        this.http.cookieJar = new CookieJar();
+        this.crumb = undefined;
+    }
+
+    private async crumbHeader(): Promise<Record<string, string>> {
+        if (this.tokenMode) return {};
+        // Concurrent POSTs of one client share one crumb request.
+        this.crumb ??= this.fetchCrumb().catch((e: unknown) => {
+            this.crumb = undefined;
+            throw e;
+        });
+        const c = await this.crumb;
+        return c ? { [c.field]: c.value } : {};
+    }
+
+    private async fetchCrumb(): Promise<{ field: string; value: string } | null> {
+        const req: HttpRequest = { method: "GET", path: "/crumbIssuer/api/json" };
+        this.stats.crumbs++;
+        const res = await this.http.request(req);
+        // No crumb issuer: CSRF protection is disabled on this controller.
+        if (res.status === 404) return null;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        const c = this.http.parse(crumbSchema(), req, res);
+        return { field: c.crumbRequestField, value: c.crumb };
+    }
+
+    private failWith(req: HttpRequest, res: HttpResponse, xError: string | undefined): HttpError {
+        const e = this.http.fail(req, res, req.body ? secretsInXml(req.body) : []);
+        if (!xError) return e;
+        return new HttpError(e.service, e.method, e.path, e.status, e.kind, this.http.redact(xError, req.body ? secretsInXml(req.body) : []).slice(0, 200));
+    }
+}
+
+function credentialStore(folder: string): string {
+    return `${itemUrl(folder)}/credentials/store/folder/domain/_`;
+}
+
+function isStaleCrumb(res: HttpResponse): boolean {
+    return res.status === 403 && (/no valid crumb/i.test(res.text) || /no valid crumb/i.test(res.headers.get("x-error") ?? ""));
+}
+
+/** Jetty sends X-Error's UTF-8 bytes (names quoted ‘…’); fetch exposes header bytes as latin1. */
+function decodeHeader(v: string | null): string | undefined {
+    if (v === null) return undefined;
+    return /[\u0080-\u00ff]/.test(v) ? Buffer.from(v, "latin1").toString("utf8") : v;
+}

@@ -1,0 +1,476 @@
+// The dynamic providers called directly (create → read → no-op diff → drift → update → delete)
+// against the in-process Gitea and Jenkins emulators, plus their closure serialization: the text
+// Pulumi stores in `__provider` is evaluated in a fresh module and driven against the emulators too.
+import * as assert from "node:assert/strict";
+import Module from "node:module";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    FileSpec,
+    FilesInputs,
+    HookInputs,
+    ItemInputs,
+    RepoInputs,
+    CredentialInputs,
+    giteaFilesProvider,
+    giteaRepositoryProvider,
+    giteaWebhookProvider,
+    jenkinsCredentialProvider,
+    jenkinsFolderProvider,
+    jenkinsJobProvider,
+    secretDigest,
+    stringCredentialXml,
+} from "../../components/seed/providers";
+import { folderConfigXml, jobConfigXml, JobSpec } from "../../components/seed/templates";
+import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, gitBlobSha, start as startGitea } from "../support/giteaEmulator";
+import { JENKINS_PASSWORD, JENKINS_USER, JenkinsEmulator, start as startJenkins } from "../support/jenkinsEmulator";
+
+const writes = (e: { log: { method: string }[] }) => e.log.filter((r) => r.method !== "GET").length;
+const giteaConn = (e: GiteaEmulator) => ({ url: e.url, username: GITEA_USER, password: GITEA_PASSWORD, readyTimeoutMs: 10_000 });
+const jenkinsConn = (e: JenkinsEmulator) => ({ url: e.url, username: JENKINS_USER, password: JENKINS_PASSWORD, readyTimeoutMs: 10_000 });
+
+/** Runs `f` with console.log captured. */
+async function captureLog<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+    const lines: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+    try {
+        return { result: await f(), lines };
+    } finally {
+        console.log = orig;
+    }
+}
+
+function job(over: Partial<JobSpec> = {}): JobSpec {
+    return {
+        description: "Builds notes-app <on push> & more",
+        cloneUrl: "http://gitea-http.gitea.svc.cluster.local:3000/gitea_admin/notes-app.git",
+        credentialsId: "gitea-credentials",
+        branch: "main",
+        scriptPath: "Jenkinsfile",
+        trigger: { kind: "generic-webhook", tokenCredentialId: "notes-app-webhook-token", branchRef: "refs/heads/main" },
+        ...over,
+    };
+}
+
+describe("seed dynamic providers (against the emulators)", () => {
+    let gitea: GiteaEmulator;
+    let jenkins: JenkinsEmulator;
+    beforeEach(async () => {
+        gitea = await startGitea();
+        jenkins = await startJenkins();
+    });
+    afterEach(async () => {
+        await gitea.close();
+        await jenkins.close();
+    });
+
+    describe("GiteaRepository", () => {
+        const inputs = (): RepoInputs => ({ gitea: giteaConn(gitea), name: "notes-app", private: true, description: "sample", defaultBranch: "main", deleteOnDestroy: false });
+
+        it("lifecycle: create, read, no-op re-run, drift (deleted by hand), update, retained on delete", async () => {
+            const p = giteaRepositoryProvider;
+            const { id, outs } = await p.create(inputs());
+            assert.equal(id, `${GITEA_USER}/notes-app`);
+            assert.equal(outs!.owner, GITEA_USER);
+            assert.equal(outs!.adopted, false);
+            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
+            assert.deepEqual([r.private, r.description, r.defaultBranch, r.commits.length], [true, "sample", "main", 1]);
+
+            const read = await p.read!(id, outs);
+            assert.equal(read.id, id);
+            assert.equal(read.props!.description, "sample");
+
+            const before = writes(gitea);
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
+            assert.equal(writes(gitea), before, "a no-op diff writes nothing");
+
+            gitea.state.repos.delete(`${GITEA_USER}/notes-app`.toLowerCase());
+            assert.equal((await p.diff!(id, outs!, inputs())).changes, true);
+            assert.deepEqual(await p.read!(id, outs), {}, "refresh reports it gone");
+            await p.update!(id, outs!, inputs());
+            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"));
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
+
+            const { lines } = await captureLog(() => p.delete!(id, outs!));
+            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"), "retained by default");
+            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place \(seed\.deleteReposOnDestroy is false\)/);
+            assert.ok(!lines.join("\n").includes(GITEA_PASSWORD));
+        });
+
+        it("deletes the repository when deleteOnDestroy is set", async () => {
+            const { id, outs } = await giteaRepositoryProvider.create({ ...inputs(), deleteOnDestroy: true });
+            await giteaRepositoryProvider.delete!(id, outs!);
+            assert.equal(gitea.state.repo(GITEA_USER, "notes-app"), undefined);
+        });
+
+        it("adopts an existing repository without duplicating it or writing to it", async () => {
+            gitea.state.addRepo(GITEA_USER, "notes-app", { description: "mine", private: false });
+            const { outs } = await giteaRepositoryProvider.create(inputs());
+            assert.equal(outs!.adopted, true);
+            assert.equal(gitea.state.repos.size, 1);
+            assert.equal(gitea.state.repo(GITEA_USER, "notes-app")!.description, "mine", "an adopted repository's settings are left alone");
+            assert.deepEqual(await giteaRepositoryProvider.diff!("x", outs!, inputs()), { changes: false });
+        });
+
+        it("a renamed repository is a replacement; unknown inputs in preview are a change", async () => {
+            const { outs } = await giteaRepositoryProvider.create(inputs());
+            assert.deepEqual(await giteaRepositoryProvider.diff!("x", outs!, { ...inputs(), name: "other" }), { changes: true, replaces: ["name"] });
+            const unknown = { ...inputs(), description: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" };
+            assert.deepEqual(await giteaRepositoryProvider.diff!("x", outs!, unknown), { changes: true });
+        });
+
+        it("waits for readiness (bounded) before the first call", async () => {
+            gitea.state.ready = false;
+            setTimeout(() => (gitea.state.ready = true), 300);
+            await giteaRepositoryProvider.create(inputs());
+            assert.ok(gitea.requests("GET", "/api/v1/version").length >= 2);
+
+            const slow = await startGitea();
+            slow.state.ready = false;
+            try {
+                await assert.rejects(
+                    giteaRepositoryProvider.create({ ...inputs(), gitea: { ...giteaConn(slow), readyTimeoutMs: 400 } }),
+                    (e: Error) => /not ready after/.test(e.message) && !e.message.includes(GITEA_PASSWORD),
+                );
+                assert.equal(slow.requests("POST").length, 0, "nothing is written before Gitea is ready");
+            } finally {
+                await slow.close();
+            }
+        });
+    });
+
+    describe("GiteaFiles", () => {
+        const files: FileSpec[] = [
+            { path: "Jenkinsfile", content: "pipeline {}\n" },
+            { path: "src/app.txt", content: "hello ünïcode\n" },
+            { path: "k8s/deployment.yaml", content: "image: r/p/app:0.0.0\n", createOnly: true },
+        ];
+        const inputs = (fs: FileSpec[] = files): FilesInputs => ({ gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", branch: "main", message: "Seed", files: fs });
+        const put = (p: string, content: string) => {
+            const b = Buffer.from(content);
+            gitea.state.repo(GITEA_USER, "notes-app")!.branches.get("main")!.set(p, { content: b, sha: gitBlobSha(b) });
+        };
+        beforeEach(() => void gitea.state.addRepo(GITEA_USER, "notes-app", { autoInit: true }));
+
+        it("lifecycle: one commit for the set, no-op re-run, drift, update of only what changed (with sha)", async () => {
+            const p = giteaFilesProvider;
+            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
+            const { id, outs } = await p.create(inputs());
+            assert.equal(r.commits.length, 2, "README from auto_init + ONE seed commit");
+            assert.deepEqual(r.commits[1]!.paths.sort(), ["Jenkinsfile", "k8s/deployment.yaml", "src/app.txt"]);
+            assert.equal(outs!.commitSha, r.commits[1]!.sha);
+            assert.equal(gitea.state.files(GITEA_USER, "notes-app")["src/app.txt"], "hello ünïcode\n");
+
+            const before = writes(gitea);
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
+            assert.equal(writes(gitea), before);
+
+            put("src/app.txt", "edited by hand\n");
+            put("k8s/deployment.yaml", "image: r/p/app:abc1234\n"); // the pipeline's tag bump: not drift
+            assert.equal((await p.read!(id, outs)).props!.files.find((f: FileSpec) => f.path === "src/app.txt")?.content, "edited by hand\n");
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: true });
+            const { outs: outs2 } = await p.update!(id, outs!, inputs());
+            assert.equal(r.commits.length, 3);
+            assert.deepEqual(r.commits[2]!.paths, ["src/app.txt"], "only the changed file is committed");
+            assert.equal(outs2!.commitSha, r.commits[2]!.sha);
+            assert.equal(gitea.state.files(GITEA_USER, "notes-app")["k8s/deployment.yaml"], "image: r/p/app:abc1234\n");
+            assert.deepEqual(await p.diff!(id, outs2!, inputs()), { changes: false });
+
+            // A file dropped from the set is removed; a new one is added — one commit.
+            const next = [...files.filter((f) => f.path !== "Jenkinsfile"), { path: "Dockerfile", content: "FROM scratch\n" }];
+            assert.deepEqual(await p.diff!(id, outs2!, inputs(next)), { changes: true });
+            await p.update!(id, outs2!, inputs(next));
+            assert.deepEqual(r.commits[3]!.paths.sort(), ["Dockerfile", "Jenkinsfile"]);
+            assert.equal(gitea.state.files(GITEA_USER, "notes-app").Jenkinsfile, undefined);
+
+            await p.delete!(id, outs2!);
+            assert.equal(r.commits.length, 4, "delete leaves the retained repository's content alone");
+        });
+
+        it("adopts files already in place: no commit when they match", async () => {
+            await giteaFilesProvider.create(inputs());
+            const commits = gitea.state.repo(GITEA_USER, "notes-app")!.commits.length;
+            await giteaFilesProvider.create(inputs());
+            assert.equal(gitea.state.repo(GITEA_USER, "notes-app")!.commits.length, commits);
+        });
+
+        it("no duplicate commit after a 5xx answered after Gitea applied the batch", async () => {
+            gitea.faults.fail(1, { afterApply: true, match: (r) => r.method === "POST" && r.path.endsWith("/contents") });
+            await giteaFilesProvider.create(inputs());
+            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
+            assert.equal(r.commits.length, 2);
+            assert.equal(gitea.requests("POST").length, 1);
+        });
+    });
+
+    describe("GiteaWebhook", () => {
+        const url = "http://jenkins.jenkins.svc.cluster.local:8080/generic-webhook-trigger/invoke";
+        const inputs = (over: Partial<HookInputs> = {}): HookInputs => ({
+            gitea: giteaConn(gitea),
+            owner: GITEA_USER,
+            repo: "notes-app",
+            url,
+            events: ["push"],
+            branchFilter: "main",
+            authorizationHeader: "Bearer s3cr3t-token-value",
+            ...over,
+        });
+        const hooks = () => [...gitea.state.repo(GITEA_USER, "notes-app")!.hooks.values()];
+        beforeEach(() => void gitea.state.addRepo(GITEA_USER, "notes-app"));
+
+        it("lifecycle: active JSON push hook, no-op re-run, drift, update, delete; the header never in state", async () => {
+            const p = giteaWebhookProvider;
+            const { id, outs } = await p.create(inputs());
+            assert.equal(hooks().length, 1);
+            const h = hooks()[0]!;
+            assert.deepEqual([h.url, h.contentType, h.events, h.branchFilter, h.active, h.authorizationHeader], [url, "json", ["push"], "main", true, "Bearer s3cr3t-token-value"]);
+            assert.equal(id, String(h.id));
+            assert.ok(!JSON.stringify(outs).includes("s3cr3t-token-value"), "state holds a digest, not the header");
+            assert.equal(outs!.authorizationDigest, secretDigest("Bearer s3cr3t-token-value"));
+
+            const before = writes(gitea);
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
+            assert.equal(writes(gitea), before);
+            assert.equal((await p.read!(id, outs)).props!.url, url);
+
+            h.active = false; // deactivated by hand
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: true });
+            await p.update!(id, outs!, inputs());
+            hooks()[0]!.events = ["push", "issues"];
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: true });
+            await p.update!(id, outs!, inputs());
+            assert.deepEqual([hooks().length, hooks()[0]!.active, hooks()[0]!.events], [1, true, ["push"]]);
+
+            // A new token (rotated RandomPassword) is a change even though nothing else differs.
+            assert.deepEqual(await p.diff!(id, outs!, inputs({ authorizationHeader: "Bearer rotated" })), { changes: true });
+            const { outs: outs2 } = await p.update!(id, outs!, inputs({ authorizationHeader: "Bearer rotated" }));
+            assert.equal(hooks()[0]!.authorizationHeader, "Bearer rotated");
+
+            gitea.state.repo(GITEA_USER, "notes-app")!.hooks.clear();
+            assert.deepEqual(await p.diff!(id, outs2!, inputs({ authorizationHeader: "Bearer rotated" })), { changes: true });
+            const { outs: outs3 } = await p.update!(id, outs2!, inputs({ authorizationHeader: "Bearer rotated" }));
+            assert.equal(hooks().length, 1);
+            assert.equal(outs3!.hookId, hooks()[0]!.id);
+
+            await p.delete!(id, outs3!);
+            assert.equal(hooks().length, 0);
+        });
+
+        it("adopts a hook with the same URL instead of adding a second one", async () => {
+            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
+            r.hooks.set(7, { id: 7, type: "gitea", url, contentType: "form", httpMethod: "post", events: ["push"], branchFilter: "*", authorizationHeader: "", active: false });
+            const { outs } = await giteaWebhookProvider.create(inputs());
+            assert.deepEqual([hooks().length, outs!.hookId, hooks()[0]!.active, hooks()[0]!.contentType], [1, 7, true, "json"]);
+        });
+
+        it("no duplicate hook after a 5xx answered after Gitea created it", async () => {
+            gitea.faults.fail(1, { afterApply: true, match: (q) => q.method === "POST" && q.path.endsWith("/hooks") });
+            await giteaWebhookProvider.create(inputs());
+            assert.equal(hooks().length, 1);
+            assert.equal(hooks()[0]!.active, true);
+        });
+    });
+
+    describe("JenkinsFolder and JenkinsJob", () => {
+        const folder = (): ItemInputs => ({ jenkins: jenkinsConn(jenkins), path: "ci", configXml: folderConfigXml("Seeded") });
+        const jobInputs = (spec = job()): ItemInputs => ({ jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(spec) });
+
+        it("lifecycle: create, read, no-op re-run, hand edit shows as drift, update, delete", async () => {
+            const f = await jenkinsFolderProvider.create(folder());
+            const p = jenkinsJobProvider;
+            const { id, outs } = await p.create(jobInputs());
+            assert.equal(id, "ci/notes-app");
+            assert.ok(jenkins.state.isFolder("ci"));
+            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+            assert.equal((await p.read!(id, outs)).props!.configXml, jobInputs().configXml);
+
+            const before = writes(jenkins);
+            assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: false });
+            assert.deepEqual(await jenkinsFolderProvider.diff!(f.id, f.outs!, folder()), { changes: false });
+            assert.equal(writes(jenkins), before, "no-op diffs write nothing");
+
+            // Jenkins' own re-serialization (plugin attributes, <actions>) is not drift…
+            jenkins.state.items.set("ci/notes-app", jobInputs().configXml.replace("<flow-definition", '<flow-definition plugin="workflow-job@1540.v295eccc9778f"').replace("<description>", "<actions/><description>"));
+            assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: false });
+            // …a hand edit is.
+            jenkins.state.items.set("ci/notes-app", jobInputs().configXml.replace("<scriptPath>Jenkinsfile</scriptPath>", "<scriptPath>other/Jenkinsfile</scriptPath>"));
+            assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: true });
+            await p.update!(id, outs!, jobInputs());
+            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+            assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: false });
+
+            // A new desired spec (e.g. another branch) is a change too.
+            assert.deepEqual(await p.diff!(id, outs!, jobInputs(job({ branch: "develop" }))), { changes: true });
+            assert.deepEqual(await p.diff!(id, outs!, { ...jobInputs(), path: "ci/renamed" }), { changes: true, replaces: ["path"] });
+
+            jenkins.state.items.delete("ci/notes-app");
+            assert.deepEqual(await p.read!(id, outs), {});
+            assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: true });
+            await p.update!(id, outs!, jobInputs());
+            assert.ok(jenkins.state.items.has("ci/notes-app"));
+
+            await p.delete!(id, outs!);
+            assert.ok(!jenkins.state.items.has("ci/notes-app"));
+            await jenkinsFolderProvider.delete!(f.id, f.outs!);
+            assert.ok(!jenkins.state.items.has("ci"));
+        });
+
+        it("adopts an existing job: converges a different one, leaves an equal one untouched", async () => {
+            jenkins.state.addFolder("ci");
+            jenkins.state.items.set("ci/notes-app", jobConfigXml(job({ scriptPath: "old/Jenkinsfile" })));
+            await jenkinsJobProvider.create(jobInputs());
+            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+
+            const posts = jenkins.requests("POST").length;
+            await jenkinsJobProvider.create(jobInputs());
+            assert.equal(jenkins.requests("POST").length, posts + 1, "only the createItem that answered 'exists'");
+        });
+
+        it("a folder whose description was edited by hand is converged; Jenkins' additions to it are not drift", async () => {
+            const f = await jenkinsFolderProvider.create(folder());
+            const xml = jenkins.state.items.get("ci")!;
+            jenkins.state.items.set("ci", xml.replace("</com.cloudbees.hudson.plugins.folder.Folder>", "<views><hudson.model.AllView/></views></com.cloudbees.hudson.plugins.folder.Folder>"));
+            assert.deepEqual(await jenkinsFolderProvider.diff!(f.id, f.outs!, folder()), { changes: false });
+            jenkins.state.items.set("ci", xml.replace("Seeded", "edited"));
+            assert.deepEqual(await jenkinsFolderProvider.diff!(f.id, f.outs!, folder()), { changes: true });
+        });
+
+        it("no duplicate after a 5xx answered after Jenkins created the job", async () => {
+            jenkins.state.addFolder("ci");
+            jenkins.faults.fail(1, { afterApply: true, match: (q) => q.method === "POST" && q.path.endsWith("/createItem") });
+            await jenkinsJobProvider.create(jobInputs());
+            assert.deepEqual([...jenkins.state.items.keys()].sort(), ["ci", "ci/notes-app"]);
+            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+        });
+    });
+
+    describe("JenkinsCredential", () => {
+        const inputs = (over: Partial<CredentialInputs> = {}): CredentialInputs => ({
+            jenkins: jenkinsConn(jenkins),
+            folder: "ci",
+            credentialId: "notes-app-webhook-token",
+            description: "GWT token <x> & y",
+            secret: "t0ken-Value-1",
+            ...over,
+        });
+        const stored = () => jenkins.state.credentials.get("ci")?.get("notes-app-webhook-token");
+        beforeEach(() => jenkins.state.addFolder("ci"));
+
+        it("builds secret-text XML with the library's escaping", () => {
+            const xml = stringCredentialXml({ credentialId: "a", description: "x < y & 'z'", secret: "s<&>" });
+            assert.match(xml, /^<org\.jenkinsci\.plugins\.plaincredentials\.impl\.StringCredentialsImpl>/);
+            assert.match(xml, /<scope>GLOBAL<\/scope>/);
+            assert.match(xml, /<description>x &lt; y &amp; &apos;z&apos;<\/description>/);
+            assert.match(xml, /<secret>s&lt;&amp;&gt;<\/secret>/);
+        });
+
+        it("lifecycle: folder store, no-op re-run on the digest, new secret, deleted by hand, delete", async () => {
+            const p = jenkinsCredentialProvider;
+            const { id, outs } = await p.create(inputs());
+            assert.match(stored()!, /<secret>t0ken-Value-1<\/secret>/);
+            assert.ok(!JSON.stringify(outs).includes("t0ken-Value-1"), "state keeps a digest, never the secret");
+            assert.equal(outs!.secretDigest, secretDigest("t0ken-Value-1"));
+            assert.equal((await p.read!(id, outs)).props!.description, "GWT token <x> & y");
+
+            const before = writes(jenkins);
+            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
+            assert.equal(writes(jenkins), before);
+
+            assert.deepEqual(await p.diff!(id, outs!, inputs({ secret: "t0ken-Value-2" })), { changes: true });
+            const { outs: outs2 } = await p.update!(id, outs!, inputs({ secret: "t0ken-Value-2" }));
+            assert.match(stored()!, /<secret>t0ken-Value-2<\/secret>/);
+            assert.deepEqual(await p.diff!(id, outs2!, inputs({ secret: "t0ken-Value-2" })), { changes: false });
+
+            jenkins.state.credentials.get("ci")!.clear();
+            assert.deepEqual(await p.diff!(id, outs2!, inputs({ secret: "t0ken-Value-2" })), { changes: true });
+            await p.update!(id, outs2!, inputs({ secret: "t0ken-Value-2" }));
+            assert.match(stored()!, /t0ken-Value-2/);
+
+            await p.delete!(id, outs2!);
+            assert.equal(stored(), undefined);
+        });
+
+        it("adopts an existing id by overwriting its (unreadable) secret", async () => {
+            jenkins.state.credentials.set("ci", new Map([["notes-app-webhook-token", stringCredentialXml({ credentialId: "notes-app-webhook-token", description: "old", secret: "old" })]]));
+            await jenkinsCredentialProvider.create(inputs());
+            assert.match(stored()!, /t0ken-Value-1/);
+            assert.equal(jenkins.state.credentials.get("ci")!.size, 1);
+        });
+
+        it("recovers from a stale crumb (expired session) mid-run", async () => {
+            const { id, outs } = await jenkinsCredentialProvider.create(inputs());
+            jenkins.expireSessions();
+            await jenkinsCredentialProvider.update!(id, outs!, inputs({ secret: "after-restart" }));
+            assert.match(stored()!, /after-restart/);
+        });
+    });
+
+    describe("closure serialization", () => {
+        const providers = {
+            giteaRepositoryProvider,
+            giteaFilesProvider,
+            giteaWebhookProvider,
+            jenkinsFolderProvider,
+            jenkinsJobProvider,
+            jenkinsCredentialProvider,
+        };
+
+        /** What the dynamic provider host does with `__provider`: require the text, call handler(). */
+        function evaluate(text: string): any {
+            const filename = path.join(__dirname, "__provider.js");
+            const m = new Module(filename, module) as Module & { _compile(code: string, file: string): void };
+            m.filename = filename;
+            m.paths = (Module as any)._nodeModulePaths(__dirname);
+            m._compile(text, filename);
+            return (m.exports as { handler: () => unknown }).handler();
+        }
+
+        // What `pulumi.dynamic.Resource` does with a provider (dynamic/index.ts serializeFunctionMaybeSecret).
+        const serialized: Record<string, { text: string; containsSecrets: boolean }> = {};
+        before(async function () {
+            this.timeout(60_000);
+            for (const [name, provider] of Object.entries(providers)) serialized[name] = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+        });
+
+        for (const name of Object.keys(providers)) {
+            it(`${name} serializes to text that captures no secret and evaluates`, () => {
+                const sf = serialized[name]!;
+                assert.equal(sf.containsSecrets, false);
+                for (const s of [GITEA_PASSWORD, JENKINS_PASSWORD]) assert.ok(!sf.text.includes(s));
+                const p = evaluate(sf.text);
+                for (const op of ["create", "read", "diff", "update", "delete"]) assert.equal(typeof p[op], "function", op);
+            });
+        }
+
+        it("the evaluated providers converge the seed against the emulators, then re-run with zero writes", async function () {
+            this.timeout(60_000);
+            const ev: Record<string, any> = {};
+            for (const name of Object.keys(providers)) ev[name] = evaluate(serialized[name]!.text);
+            const repo = await ev.giteaRepositoryProvider.create({ gitea: giteaConn(gitea), name: "notes-app", private: true, description: "", defaultBranch: "main", deleteOnDestroy: false });
+            const filesIn = { gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", branch: "main", message: "Seed", files: [{ path: "Jenkinsfile", content: "pipeline {}\n" }] };
+            const files = await ev.giteaFilesProvider.create(filesIn);
+            const hookIn = { gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", url: "http://j/generic-webhook-trigger/invoke", events: ["push"], branchFilter: "main", authorizationHeader: "Bearer x" };
+            const hook = await ev.giteaWebhookProvider.create(hookIn);
+            const folderIn = { jenkins: jenkinsConn(jenkins), path: "ci", configXml: folderConfigXml("Seeded") };
+            const folder = await ev.jenkinsFolderProvider.create(folderIn);
+            const credIn = { jenkins: jenkinsConn(jenkins), folder: "ci", credentialId: "tok", description: "", secret: "s" };
+            const cred = await ev.jenkinsCredentialProvider.create(credIn);
+            const jobIn = { jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(job()) };
+            const j = await ev.jenkinsJobProvider.create(jobIn);
+            assert.ok(jenkins.state.items.has("ci/notes-app") && gitea.state.files(GITEA_USER, "notes-app").Jenkinsfile);
+
+            const w = [writes(gitea), writes(jenkins)];
+            const diffs = [
+                await ev.giteaRepositoryProvider.diff(repo.id, repo.outs, repo.outs),
+                await ev.giteaFilesProvider.diff(files.id, files.outs, filesIn),
+                await ev.giteaWebhookProvider.diff(hook.id, hook.outs, hookIn),
+                await ev.jenkinsFolderProvider.diff(folder.id, folder.outs, folderIn),
+                await ev.jenkinsCredentialProvider.diff(cred.id, cred.outs, credIn),
+                await ev.jenkinsJobProvider.diff(j.id, j.outs, jobIn),
+            ];
+            assert.deepEqual(diffs.map((d) => d.changes), [false, false, false, false, false, false]);
+            assert.deepEqual([writes(gitea), writes(jenkins)], w);
+        });
+    });
+});
