@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Resources, StackConfig } from "../config";
+import { chartSource, releaseNameProblem } from "./helm";
 import { PART_OF } from "./namespaces";
 
 export type GiteaSettings = StackConfig["gitea"];
@@ -32,8 +33,6 @@ export interface GiteaArgs {
 export const GITEA_HTTP_PORT = 3000;
 /** The chart's default `clusterDomain`; we never override it. */
 const CLUSTER_DOMAIN = "cluster.local";
-// Helm refuses release names over 53 characters (a release name is reused in Secret names).
-const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Requests and limits for the sub-charts' main containers (bitnami `primary.resources`; the gitea
@@ -62,12 +61,6 @@ export function giteaApiUrl(releaseName: string, namespace: string): string {
 /** The URL users, clone URLs and the seed (which runs outside the cluster) reach Gitea on. */
 export function giteaExternalUrl(nodeAddress: string, nodePort: number): string {
     return `http://${nodeAddress}:${nodePort}`;
-}
-
-/** Chart reference for a Release: a classic Helm repository, or an `oci://` registry. */
-export function chartSource(repo: string, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
-    if (repo.startsWith("oci://")) return { chart: `${repo.replace(/\/+$/, "")}/${chart}` };
-    return { chart, repositoryOpts: { repo } };
 }
 
 export interface GiteaValuesInput {
@@ -163,9 +156,8 @@ export class Gitea extends pulumi.ComponentResource {
     constructor(name: string, args: GiteaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cistack:platform:Gitea", name, {}, opts);
         // The component name is the Helm release name, so the service names are predictable.
-        if (!RELEASE_NAME.test(name) || name.length > 53) {
-            throw new pulumi.ResourceError(`name: "${name}" must be a valid Helm release name (DNS-1123 label, at most 53 characters)`, this);
-        }
+        const badName = releaseNameProblem(name);
+        if (badName) throw new pulumi.ResourceError(badName, this);
         const s = args.settings;
 
         const password: pulumi.Output<string> =

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { CHART_CORE_PLUGINS, Resources, StackConfig, Toleration } from "../config";
-import { chartSource } from "./gitea";
+import { chartSource, releaseNameProblem } from "./helm";
 import { PART_OF } from "./namespaces";
 
 export type JenkinsSettings = StackConfig["jenkins"];
@@ -45,7 +45,6 @@ export interface JenkinsArgs {
 const CHART = "jenkins";
 const CLUSTER_ZONE = "cluster.local"; // the chart's clusterZone default
 const SERVICE_PORT = 8080; // the chart's controller.servicePort default
-const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The chart's `jenkins.fullname`: the release name when it contains "jenkins", else `<release>-jenkins`. */
 export function chartFullname(releaseName: string): string {
@@ -383,9 +382,8 @@ export class Jenkins extends pulumi.ComponentResource {
     constructor(name: string, args: JenkinsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cistack:platform:Jenkins", name, {}, opts);
         // The component name is the Helm release name, so the Service and ServiceAccount names are predictable.
-        if (!RELEASE_NAME.test(name) || name.length > 53) {
-            throw new pulumi.ResourceError(`name: "${name}" must be a valid Helm release name (DNS-1123 label, at most 53 characters)`, this);
-        }
+        const badName = releaseNameProblem(name);
+        if (badName) throw new pulumi.ResourceError(badName, this);
         const containerCap = args.containerCap ?? 10;
         if (!Number.isInteger(containerCap) || containerCap < 1) {
             throw new pulumi.ResourceError(`containerCap: must be a positive integer (got ${containerCap})`, this);

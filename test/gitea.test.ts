@@ -2,7 +2,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfigSource, StackConfig } from "../config";
-import { Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, chartSource, SUBCHART_RESOURCES } from "../components/gitea";
+import { Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
+import { chartSource } from "../components/helm";
 import { loadChartValues, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";

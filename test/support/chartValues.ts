@@ -5,7 +5,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
-export const REFERENCE = path.resolve(__dirname, "..", "..", "..", "shared", "reference");
+// CI clones the project next to shared/; CI_STACK_REFERENCE points elsewhere when it is not.
+export const REFERENCE = process.env.CI_STACK_REFERENCE ?? path.resolve(__dirname, "..", "..", "..", "shared", "reference");
+if (!fs.existsSync(REFERENCE)) {
+    throw new Error(`reference data not found at ${REFERENCE}: check the project out next to shared/ or set CI_STACK_REFERENCE`);
+}
 
 export function loadChartValues(file: string): Record<string, unknown> {
     return parse(fs.readFileSync(path.join(REFERENCE, "charts", file), "utf8")) as Record<string, unknown>;
