@@ -1,4 +1,6 @@
 // `npm run bench`: prints the figures we track. Never fails on time (machines are noisy).
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { runProgram } from "../test/support/mocks";
 import { devStackConfig, SECRET_KEYS } from "../test/support/fixtures";
@@ -23,10 +25,22 @@ async function programEvaluation(runs: number) {
     console.log(`program evaluation under mocks (dev stack, ${resources} resources): first ${times[0]!.toFixed(0)} ms, then median ${s.median.toFixed(1)} ms (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}) over ${runs - 1} runs`);
 }
 
+/** `npm test`'s wall time: the suite as CI runs it, in a child process (skip with BENCH_SKIP_TESTS=1). */
+function testSuiteWallTime() {
+    if (process.env.BENCH_SKIP_TESTS) return;
+    const mocha = path.join(__dirname, "..", "node_modules", "mocha", "bin", "mocha.js");
+    const t0 = performance.now();
+    const run = spawnSync(process.execPath, [mocha, "--reporter", "dot"], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
+    const ms = performance.now() - t0;
+    const summary = /(\d+) passing/.exec(run.stdout)?.[1] ?? "?";
+    console.log(`npm test wall time: ${(ms / 1000).toFixed(1)} s (${summary} passing, exit ${run.status})`);
+}
+
 async function main() {
     console.log(`node ${process.version}`);
     await programEvaluation(11);
     await seedBench();
+    testSuiteWallTime();
 }
 
 main().catch((e) => {

@@ -3,23 +3,13 @@
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
 import type { z } from "zod";
-import { HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy } from "./http";
+import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy } from "./http";
 
-export interface GiteaConnection {
+export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
     url: string;
     username: string;
     password: string;
-    /** Per-attempt timeout in ms (default 30000). */
-    timeoutMs?: number;
-    /** Retries after a transient failure (default 4). */
-    retries?: number;
-    /** First backoff delay in ms (default 500). */
-    retryDelayMs?: number;
-    /** Cap of one backoff delay in ms (default 8000). */
-    maxRetryDelayMs?: number;
-    /** One line per request/retry; never contains a credential. */
-    log?: (line: string) => void;
 }
 
 // The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
@@ -121,12 +111,8 @@ export class GiteaClient {
             service: "Gitea",
             baseUrl: conn.url,
             auth: { username: conn.username, secret: conn.password },
-            timeoutMs: conn.timeoutMs,
-            retries: conn.retries,
-            retryDelayMs: conn.retryDelayMs,
-            maxRetryDelayMs: conn.maxRetryDelayMs,
+            ...connectionTuning(conn),
             stats: this.stats,
-            log: conn.log,
         });
     }
 

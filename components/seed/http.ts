@@ -88,6 +88,14 @@ export interface RetryOptions {
     readonly maxRetryDelayMs?: number;
 }
 
+/** The tuning a client's connection may carry (timeouts, retries, logging). */
+export type ConnectionTuning = Pick<HttpClientOptions, "timeoutMs" | "retries" | "retryDelayMs" | "maxRetryDelayMs" | "log">;
+
+/** Only the tuning fields of a connection (never its URL or credentials). */
+export function connectionTuning(c: ConnectionTuning): ConnectionTuning {
+    return { timeoutMs: c.timeoutMs, retries: c.retries, retryDelayMs: c.retryDelayMs, maxRetryDelayMs: c.maxRetryDelayMs, log: c.log };
+}
+
 export interface HttpClientOptions extends RetryOptions {
     /** Name used in messages: "Gitea", "Jenkins". */
     readonly service: string;

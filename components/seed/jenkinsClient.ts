@@ -9,9 +9,9 @@
 // requests), so token mode never fetches one. Compare node-jenkins, which asks for a crumb before
 // every POST: N writes cost it 2N requests, this client N + 1.
 import { CookieJar } from "tough-cookie";
-import { HttpClient, HttpError, HttpRequest, HttpResponse } from "./http";
+import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse } from "./http";
 
-export interface JenkinsConnection {
+export interface JenkinsConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30808 (Jenkins' context path included if any). */
     url: string;
     username: string;
@@ -19,16 +19,6 @@ export interface JenkinsConnection {
     password?: string;
     /** API token instead of a password: no session, no crumb. Wins when both are given. */
     apiToken?: string;
-    /** Per-attempt timeout in ms (default 30000). */
-    timeoutMs?: number;
-    /** Retries after a transient failure (default 4). */
-    retries?: number;
-    /** First backoff delay in ms (default 500). */
-    retryDelayMs?: number;
-    /** Cap of one backoff delay in ms (default 8000). */
-    maxRetryDelayMs?: number;
-    /** One line per request/retry; never contains a credential. */
-    log?: (line: string) => void;
 }
 
 // Built on use and never kept in module scope: a zod schema instance does not survive Pulumi's
@@ -79,12 +69,8 @@ export class JenkinsClient {
             service: "Jenkins",
             baseUrl: conn.url,
             auth: { username: conn.username, secret },
-            timeoutMs: conn.timeoutMs,
-            retries: conn.retries,
-            retryDelayMs: conn.retryDelayMs,
-            maxRetryDelayMs: conn.maxRetryDelayMs,
+            ...connectionTuning(conn),
             stats: this.stats,
-            log: conn.log,
         });
         this.http.cookieJar = new CookieJar();
     }

@@ -7,7 +7,9 @@
 // So the provider objects below capture nothing but code: connection details (URLs, user names,
 // passwords) arrive as (secret) inputs, clients are constructed inside each method, and the one piece
 // of per-process state (which servers were already seen ready) lives on `globalThis`, never in a
-// captured variable. test/seed/providers.test.ts serializes every provider and evaluates the text.
+// captured variable. Every seed resource ships the same provider object, `seedProvider` (at the end),
+// which routes each call to its kind's provider. test/seed/providers.test.ts serializes it and
+// evaluates the text.
 //
 // diff reads the remote object and compares it with the desired one (a job's config.xml edited by hand
 // shows as a change), so a re-run after converge makes zero writes: updates write only what differs.
@@ -106,6 +108,13 @@ export interface GiteaConnectionArgs {
 }
 export type JenkinsConnectionArgs = GiteaConnectionArgs;
 
+/** Every seed resource: the shared `seedProvider`, the kind as both type name and `__kind` input. */
+class SeedResource extends pulumi.dynamic.Resource {
+    constructor(kind: SeedKind, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+        super(seedProvider, name, { [KIND]: kind, ...props }, opts, "seed", kind);
+    }
+}
+
 // =============================================================================================
 // GiteaRepository
 
@@ -189,7 +198,7 @@ export interface GiteaRepositoryArgs {
 }
 
 /** A Gitea repository of the authenticated user; an existing one of that name is adopted. */
-export class GiteaRepository extends pulumi.dynamic.Resource {
+export class GiteaRepository extends SeedResource {
     declare public readonly name: pulumi.Output<string>;
     declare public readonly owner: pulumi.Output<string>;
     declare public readonly fullName: pulumi.Output<string>;
@@ -198,7 +207,7 @@ export class GiteaRepository extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: GiteaRepositoryArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            giteaRepositoryProvider,
+            "GiteaRepository",
             name,
             {
                 gitea: giteaConnInput(args.gitea),
@@ -213,8 +222,6 @@ export class GiteaRepository extends pulumi.dynamic.Resource {
                 adopted: undefined,
             },
             withSecretOutputs(opts, ["gitea"]),
-            "seed",
-            "GiteaRepository",
         );
     }
 }
@@ -336,13 +343,13 @@ export interface GiteaFilesArgs {
 }
 
 /** A set of files in one branch of a repository, written as one commit per change set. */
-export class GiteaFiles extends pulumi.dynamic.Resource {
+export class GiteaFiles extends SeedResource {
     declare public readonly commitSha: pulumi.Output<string>;
     declare public readonly files: pulumi.Output<FileSpec[]>;
 
     constructor(name: string, args: GiteaFilesArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            giteaFilesProvider,
+            "GiteaFiles",
             name,
             {
                 gitea: giteaConnInput(args.gitea),
@@ -354,8 +361,6 @@ export class GiteaFiles extends pulumi.dynamic.Resource {
                 commitSha: undefined,
             },
             withSecretOutputs(opts, ["gitea"]),
-            "seed",
-            "GiteaFiles",
         );
     }
 }
@@ -470,12 +475,12 @@ export interface GiteaWebhookArgs {
 }
 
 /** An active JSON webhook of a repository. */
-export class GiteaWebhook extends pulumi.dynamic.Resource {
+export class GiteaWebhook extends SeedResource {
     declare public readonly hookId: pulumi.Output<number>;
 
     constructor(name: string, args: GiteaWebhookArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            giteaWebhookProvider,
+            "GiteaWebhook",
             name,
             {
                 gitea: giteaConnInput(args.gitea),
@@ -489,8 +494,6 @@ export class GiteaWebhook extends pulumi.dynamic.Resource {
                 authorizationDigest: undefined,
             },
             withSecretOutputs(opts, ["gitea", "authorizationDigest"]),
-            "seed",
-            "GiteaWebhook",
         );
     }
 }
@@ -592,20 +595,20 @@ export interface JenkinsItemArgs {
 }
 
 /** A Jenkins folder (cloudbees-folder); deleting it deletes what it holds. */
-export class JenkinsFolder extends pulumi.dynamic.Resource {
+export class JenkinsFolder extends SeedResource {
     declare public readonly path: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsItemArgs, opts?: pulumi.CustomResourceOptions) {
-        super(jenkinsFolderProvider, name, { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml }, withSecretOutputs(opts, ["jenkins"]), "seed", "JenkinsFolder");
+        super("JenkinsFolder", name, { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml }, withSecretOutputs(opts, ["jenkins"]));
     }
 }
 
 /** A Jenkins job from a config.xml; compared with the live job through parseJobConfigXml. */
-export class JenkinsJob extends pulumi.dynamic.Resource {
+export class JenkinsJob extends SeedResource {
     declare public readonly path: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsItemArgs, opts?: pulumi.CustomResourceOptions) {
-        super(jenkinsJobProvider, name, { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml }, withSecretOutputs(opts, ["jenkins"]), "seed", "JenkinsJob");
+        super("JenkinsJob", name, { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml }, withSecretOutputs(opts, ["jenkins"]));
     }
 }
 
@@ -694,13 +697,13 @@ export interface JenkinsCredentialArgs {
 }
 
 /** A secret-text credential in a folder's credential store. */
-export class JenkinsCredential extends pulumi.dynamic.Resource {
+export class JenkinsCredential extends SeedResource {
     declare public readonly credentialId: pulumi.Output<string>;
     declare public readonly folder: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsCredentialArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            jenkinsCredentialProvider,
+            "JenkinsCredential",
             name,
             {
                 jenkins: jenkinsConnInput(args.jenkins),
@@ -711,8 +714,92 @@ export class JenkinsCredential extends pulumi.dynamic.Resource {
                 secretDigest: undefined,
             },
             withSecretOutputs(opts, ["jenkins", "secretDigest"]),
-            "seed",
-            "JenkinsCredential",
         );
     }
 }
+
+// =============================================================================================
+// seedProvider: the one provider object every seed resource ships
+
+// pulumi.dynamic.Resource serializes its provider once per provider OBJECT (serializeProvider in
+// sdk/nodejs/dynamic/index.ts: a WeakMap keyed by the object, cacheDynamicProviders, on by default
+// since 3.0), and each serialization walks the whole closure — the REST clients and templates,
+// ~115 KB of text — for a few hundred ms. Six provider objects cost six walks on every program
+// evaluation; one object costs one (and the provider host, which caches by text, loads it once).
+// The kind travels as the constant `__kind` input (`__` keys are not displayed in diffs, like
+// `__provider`) and is put back into every result, so state, refreshed or not, names its kind.
+const KIND = "__kind";
+
+const seedKinds = {
+    GiteaRepository: giteaRepositoryProvider,
+    GiteaFiles: giteaFilesProvider,
+    GiteaWebhook: giteaWebhookProvider,
+    JenkinsFolder: jenkinsFolderProvider,
+    JenkinsJob: jenkinsJobProvider,
+    JenkinsCredential: jenkinsCredentialProvider,
+};
+type SeedKind = keyof typeof seedKinds;
+
+type Props = Record<string, unknown>;
+
+// Routed on the new inputs where there are some: they always carry `__kind`, while state written
+// before it existed does not (that state's read and delete run the per-kind text stored with it).
+function route(b: Props | undefined): { kind: SeedKind; provider: pulumi.dynamic.ResourceProvider } {
+    const k = b?.[KIND];
+    if (typeof k === "string" && Object.hasOwn(seedKinds, k)) return { kind: k as SeedKind, provider: seedKinds[k as SeedKind] };
+    throw new Error(`seed provider: no known ${KIND} in the resource's properties`);
+}
+
+/** The per-kind providers see exactly their own inputs. */
+function strip(b: Props): Props {
+    const rest = { ...b };
+    delete rest[KIND];
+    return rest;
+}
+
+function tag(b: Props | undefined, kind: SeedKind): Props | undefined {
+    return b && { ...b, [KIND]: kind };
+}
+
+export const seedProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+    async check(olds, news) {
+        const { kind, provider } = route(news);
+        if (!provider.check) return { inputs: news };
+        const r = await provider.check(strip(olds), strip(news));
+        return { ...r, inputs: tag((r.inputs as Props | undefined) ?? strip(news), kind) };
+    },
+
+    async diff(id, olds, news) {
+        const { provider } = route(news);
+        return provider.diff ? provider.diff(id, strip(olds), strip(news)) : {};
+    },
+
+    async create(inputs) {
+        const { kind, provider } = route(inputs);
+        const r = await provider.create(strip(inputs));
+        return { id: r.id, outs: tag(r.outs as Props | undefined, kind) };
+    },
+
+    async read(id, props) {
+        const { kind, provider } = route(props);
+        if (!provider.read) return { id, props };
+        const r = await provider.read(id, strip(props!));
+        // A refresh must keep `__kind` in state; `{}` (gone) stays `{}`.
+        return {
+            ...r,
+            ...(r.props ? { props: tag(r.props as Props, kind) } : {}),
+            ...(r.inputs ? { inputs: tag(r.inputs as Props, kind) } : {}),
+        };
+    },
+
+    async update(id, olds, news) {
+        const { kind, provider } = route(news);
+        const r = provider.update ? await provider.update(id, strip(olds), strip(news)) : {};
+        return { outs: tag(r.outs as Props | undefined, kind) };
+    },
+
+    async delete(id, props) {
+        const { provider } = route(props);
+        await provider.delete?.(id, strip(props));
+    },
+};

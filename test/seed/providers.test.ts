@@ -1,9 +1,8 @@
 // The dynamic providers called directly (create → read → no-op diff → drift → update → delete)
-// against the in-process Gitea and Jenkins emulators, plus their closure serialization: the text
-// Pulumi stores in `__provider` is evaluated in a fresh module and driven against the emulators too.
+// against the in-process Gitea and Jenkins emulators, plus the closure serialization of seedProvider,
+// the one object every seed resource ships: the text Pulumi stores in `__provider` is evaluated in a
+// fresh module and driven against the emulators too, each kind routed by its `__kind` input.
 import * as assert from "node:assert/strict";
-import Module from "node:module";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
     FileSpec,
@@ -19,11 +18,13 @@ import {
     jenkinsFolderProvider,
     jenkinsJobProvider,
     secretDigest,
+    seedProvider,
     stringCredentialXml,
 } from "../../components/seed/providers";
 import { folderConfigXml, jobConfigXml, JobSpec } from "../../components/seed/templates";
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, gitBlobSha, start as startGitea } from "../support/giteaEmulator";
 import { JENKINS_PASSWORD, JENKINS_USER, JenkinsEmulator, start as startJenkins } from "../support/jenkinsEmulator";
+import { evaluateProvider } from "../support/providerHost";
 
 const writes = (e: { log: { method: string }[] }) => e.log.filter((r) => r.method !== "GET").length;
 const giteaConn = (e: GiteaEmulator) => ({ url: e.url, username: GITEA_USER, password: GITEA_PASSWORD, readyTimeoutMs: 10_000 });
@@ -406,71 +407,93 @@ describe("seed dynamic providers (against the emulators)", () => {
         });
     });
 
-    describe("closure serialization", () => {
-        const providers = {
-            giteaRepositoryProvider,
-            giteaFilesProvider,
-            giteaWebhookProvider,
-            jenkinsFolderProvider,
-            jenkinsJobProvider,
-            jenkinsCredentialProvider,
-        };
-
-        /** What the dynamic provider host does with `__provider`: require the text, call handler(). */
-        function evaluate(text: string): any {
-            const filename = path.join(__dirname, "__provider.js");
-            const m = new Module(filename, module) as Module & { _compile(code: string, file: string): void };
-            m.filename = filename;
-            m.paths = (Module as any)._nodeModulePaths(__dirname);
-            m._compile(text, filename);
-            return (m.exports as { handler: () => unknown }).handler();
-        }
-
-        // What `pulumi.dynamic.Resource` does with a provider (dynamic/index.ts serializeFunctionMaybeSecret).
-        const serialized: Record<string, { text: string; containsSecrets: boolean }> = {};
+    describe("seedProvider: the one provider every seed resource ships, serialized", () => {
+        let sf: { text: string; containsSecrets: boolean };
+        let ev: any;
         before(async function () {
             this.timeout(60_000);
-            for (const [name, provider] of Object.entries(providers)) serialized[name] = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+            // What `pulumi.dynamic.Resource` does with its provider (dynamic/index.ts serializeFunctionMaybeSecret).
+            sf = await pulumi.runtime.serializeFunction(() => seedProvider, { allowSecrets: true });
+            ev = evaluateProvider(sf.text);
         });
 
-        for (const name of Object.keys(providers)) {
-            it(`${name} serializes to text that captures no secret and evaluates`, () => {
-                const sf = serialized[name]!;
-                assert.equal(sf.containsSecrets, false);
-                for (const s of [GITEA_PASSWORD, JENKINS_PASSWORD]) assert.ok(!sf.text.includes(s));
-                const p = evaluate(sf.text);
-                for (const op of ["create", "read", "diff", "update", "delete"]) assert.equal(typeof p[op], "function", op);
-            });
-        }
+        const withoutKind = (b: Record<string, unknown>) => Object.fromEntries(Object.entries(b).filter(([k]) => k !== "__kind"));
 
-        it("the evaluated providers converge the seed against the emulators, then re-run with zero writes", async function () {
+        /** Every seed kind's inputs, tagged as the resource classes tag them. */
+        const seedInputs = () => ({
+            GiteaRepository: { __kind: "GiteaRepository", gitea: giteaConn(gitea), name: "notes-app", private: true, description: "", defaultBranch: "main", deleteOnDestroy: false },
+            GiteaFiles: { __kind: "GiteaFiles", gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", branch: "main", message: "Seed", files: [{ path: "Jenkinsfile", content: "pipeline {}\n" }] },
+            GiteaWebhook: {
+                __kind: "GiteaWebhook",
+                gitea: giteaConn(gitea),
+                owner: GITEA_USER,
+                repo: "notes-app",
+                url: "http://j/generic-webhook-trigger/invoke",
+                events: ["push"],
+                branchFilter: "main",
+                authorizationHeader: "Bearer x",
+            },
+            JenkinsFolder: { __kind: "JenkinsFolder", jenkins: jenkinsConn(jenkins), path: "ci", configXml: folderConfigXml("Seeded") },
+            JenkinsCredential: { __kind: "JenkinsCredential", jenkins: jenkinsConn(jenkins), folder: "ci", credentialId: "tok", description: "", secret: "s" },
+            JenkinsJob: { __kind: "JenkinsJob", jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(job()) },
+        });
+
+        it("serializes to text that captures no secret and evaluates", () => {
+            assert.equal(sf.containsSecrets, false);
+            for (const s of [GITEA_PASSWORD, JENKINS_PASSWORD]) assert.ok(!sf.text.includes(s));
+            for (const op of ["check", "create", "read", "diff", "update", "delete"]) assert.equal(typeof ev[op], "function", op);
+        });
+
+        it("the evaluated provider converges every kind, keeps __kind through create and refresh, then re-runs with zero writes", async function () {
             this.timeout(60_000);
-            const ev: Record<string, any> = {};
-            for (const name of Object.keys(providers)) ev[name] = evaluate(serialized[name]!.text);
-            const repo = await ev.giteaRepositoryProvider.create({ gitea: giteaConn(gitea), name: "notes-app", private: true, description: "", defaultBranch: "main", deleteOnDestroy: false });
-            const filesIn = { gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", branch: "main", message: "Seed", files: [{ path: "Jenkinsfile", content: "pipeline {}\n" }] };
-            const files = await ev.giteaFilesProvider.create(filesIn);
-            const hookIn = { gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", url: "http://j/generic-webhook-trigger/invoke", events: ["push"], branchFilter: "main", authorizationHeader: "Bearer x" };
-            const hook = await ev.giteaWebhookProvider.create(hookIn);
-            const folderIn = { jenkins: jenkinsConn(jenkins), path: "ci", configXml: folderConfigXml("Seeded") };
-            const folder = await ev.jenkinsFolderProvider.create(folderIn);
-            const credIn = { jenkins: jenkinsConn(jenkins), folder: "ci", credentialId: "tok", description: "", secret: "s" };
-            const cred = await ev.jenkinsCredentialProvider.create(credIn);
-            const jobIn = { jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(job()) };
-            const j = await ev.jenkinsJobProvider.create(jobIn);
+            const ins = seedInputs();
+            const created: Record<string, { id: string; outs: any }> = {};
+            // In dependency order: the repository before its files and hook, the folder before its items.
+            for (const [kind, i] of Object.entries(ins)) {
+                const c = await ev.create(i);
+                assert.equal(c.outs.__kind, kind, `${kind}: create keeps the kind in state`);
+                created[kind] = c;
+            }
             assert.ok(jenkins.state.items.has("ci/notes-app") && gitea.state.files(GITEA_USER, "notes-app").Jenkinsfile);
+            assert.match(jenkins.state.credentials.get("ci")!.get("tok")!, /<secret>s<\/secret>/);
 
             const w = [writes(gitea), writes(jenkins)];
-            const diffs = [
-                await ev.giteaRepositoryProvider.diff(repo.id, repo.outs, repo.outs),
-                await ev.giteaFilesProvider.diff(files.id, files.outs, filesIn),
-                await ev.giteaWebhookProvider.diff(hook.id, hook.outs, hookIn),
-                await ev.jenkinsFolderProvider.diff(folder.id, folder.outs, folderIn),
-                await ev.jenkinsCredentialProvider.diff(cred.id, cred.outs, credIn),
-                await ev.jenkinsJobProvider.diff(j.id, j.outs, jobIn),
-            ];
-            assert.deepEqual(diffs.map((d) => d.changes), [false, false, false, false, false, false]);
+            for (const [kind, i] of Object.entries(ins)) {
+                const { id, outs } = created[kind]!;
+                assert.deepEqual(await ev.check(outs, i), { inputs: i }, `${kind}: check passes the inputs through`);
+                assert.deepEqual(await ev.diff(id, outs, i), { changes: false }, `${kind}: no-op re-run`);
+                const read = await ev.read(id, outs);
+                assert.equal(read.props.__kind, kind, `${kind}: refresh keeps the kind in state`);
+                assert.deepEqual(await ev.diff(id, read.props, i), { changes: false }, `${kind}: no-op after refresh`);
+                // State written before `__kind` existed (and a kind the diff ignores) is no change either.
+                assert.deepEqual(await ev.diff(id, withoutKind(outs), i), { changes: false }, `${kind}: no-op from state without __kind`);
+            }
             assert.deepEqual([writes(gitea), writes(jenkins)], w);
+        });
+
+        it("routes update and delete by kind; a resource gone reads as {}", async function () {
+            this.timeout(60_000);
+            const { JenkinsFolder: folderIn, JenkinsCredential: credIn, JenkinsJob: jobIn } = seedInputs();
+            await ev.create(folderIn);
+            const cred = await ev.create(credIn);
+            const j = await ev.create(jobIn);
+
+            const rotated = { ...credIn, secret: "rotated" };
+            assert.deepEqual(await ev.diff(cred.id, cred.outs, rotated), { changes: true });
+            const { outs } = await ev.update(cred.id, cred.outs, rotated);
+            assert.deepEqual([outs.__kind, outs.secretDigest, "secret" in outs], ["JenkinsCredential", secretDigest("rotated"), false]);
+            assert.match(jenkins.state.credentials.get("ci")!.get("tok")!, /<secret>rotated<\/secret>/);
+
+            await ev.delete(j.id, j.outs);
+            assert.ok(!jenkins.state.items.has("ci/notes-app"));
+            assert.deepEqual(await ev.read(j.id, j.outs), {});
+        });
+
+        it("refuses properties without a known __kind, naming no value", async () => {
+            const { __kind: _, ...plain } = seedInputs().JenkinsFolder;
+            await assert.rejects(ev.create(plain), (e: Error) => /no known __kind/.test(e.message) && !e.message.includes(JENKINS_PASSWORD));
+            await assert.rejects(ev.create({ ...plain, __kind: "toString" }), /no known __kind/);
+            assert.equal(jenkins.requests("POST").length, 0);
         });
     });
 });

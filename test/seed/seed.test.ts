@@ -1,8 +1,6 @@
 // The Seed component under mocks: what it registers (types, names, parents, inputs), which inputs
-// are secret, what depends on what, and the serialized providers it ships in `__provider`.
+// are secret, what depends on what, and the one serialized provider it ships in `__provider`.
 import * as assert from "node:assert/strict";
-import Module from "node:module";
-import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../../config";
@@ -10,6 +8,7 @@ import { Seed, jobUrlPath } from "../../components/seed";
 import { parseJobConfigXml } from "../../components/seed/templates";
 import { MINIMAL, SECRET_KEYS } from "../support/fixtures";
 import { ProgramRun, RecordedResource, resolve, runProgram } from "../support/mocks";
+import { evaluateProvider } from "../support/providerHost";
 
 const GITEA_PASSWORD = "gitea-Secret-Pw-1";
 const JENKINS_PASSWORD = "jenkins-Secret-Pw-2";
@@ -53,23 +52,27 @@ async function runSeed(config: Record<string, string> = MINIMAL): Promise<Progra
     return { ...run, seed };
 }
 
-function evaluate(text: string): any {
-    const filename = path.join(__dirname, "__provider.js");
-    const m = new Module(filename, module) as Module & { _compile(code: string, file: string): void };
-    m.filename = filename;
-    m.paths = (Module as any)._nodeModulePaths(__dirname);
-    m._compile(text, filename);
-    return (m.exports as { handler: () => unknown }).handler();
-}
 
 describe("Seed (mock mode)", () => {
     let run: ProgramRun;
     let seed: RecordedResource;
     const one = (type: string, name: string) => run.recorder.one(type, (r) => r.name === name);
 
+    let serializations = 0;
     before(async function () {
         this.timeout(60_000);
-        run = await runSeed();
+        // dynamic/index.js requires this module lazily and calls serializeFunction through its exports.
+        const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure") as { serializeFunction: (...a: unknown[]) => Promise<unknown> };
+        const original = sc.serializeFunction;
+        sc.serializeFunction = (...a) => {
+            serializations++;
+            return original(...a);
+        };
+        try {
+            run = await runSeed();
+        } finally {
+            sc.serializeFunction = original;
+        }
         if (run.error) throw run.error;
         seed = run.recorder.one("cistack:seed:Seed");
     });
@@ -162,17 +165,20 @@ describe("Seed (mock mode)", () => {
         assert.deepEqual([...one(T("JenkinsJob"), "seed-job").additionalSecretOutputs], ["jenkins"]);
     });
 
-    it("ships each provider as serialized code that holds no secret and evaluates", () => {
+    it("ships ONE provider, serialized once, to every seed resource, each naming its kind; it holds no secret and evaluates", () => {
         const dynamic = run.recorder.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
         assert.equal(dynamic.length, 8);
+        assert.equal(serializations, 1, "one closure serialization for the whole seed");
+        const text: unknown = dynamic[0]!.inputs.__provider;
+        assert.equal(typeof text, "string");
         for (const r of dynamic) {
-            const text: unknown = r.inputs.__provider;
-            assert.equal(typeof text, "string", r.name);
-            assert.ok(!r.secretPaths.includes("__provider"), `${r.name}: __provider is not secret (it captured none)`);
-            for (const s of [GITEA_PASSWORD, JENKINS_PASSWORD, TOKEN]) assert.ok(!(text as string).includes(s), `${r.name}: __provider contains a secret`);
-            const p = evaluate(text as string);
-            for (const op of ["create", "read", "diff", "update", "delete"]) assert.equal(typeof p[op], "function", `${r.name}.${op}`);
+            assert.equal(r.inputs.__provider, text, `${r.name}: the shared provider`);
+            assert.equal(r.inputs.__kind, r.type.replace("pulumi-nodejs:dynamic/seed:", ""), `${r.name}: __kind is its type`);
+            assert.ok(!r.secretPaths.includes("__provider") && !r.secretPaths.includes("__kind"), `${r.name}: __provider and __kind are not secret`);
         }
+        for (const s of [GITEA_PASSWORD, JENKINS_PASSWORD, TOKEN]) assert.ok(!(text as string).includes(s), "__provider contains a secret");
+        const p = evaluateProvider(text as string);
+        for (const op of ["check", "create", "read", "diff", "update", "delete"]) assert.equal(typeof p[op], "function", op);
     });
 
     it("waits for the Helm releases at the roots only; everything else follows its data", () => {
