@@ -2,20 +2,8 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { CHART_CORE_PLUGINS, loadConfig, StackConfig } from "../config";
-import {
-    CONFIG_RELOAD_RESOURCES,
-    GITEA_CREDENTIALS_ID,
-    Jenkins,
-    JcascInput,
-    JcascSecret,
-    REQUIRED_PLUGINS,
-    chartFullname,
-    jcascConfig,
-    jenkinsServiceHost,
-    jenkinsValues,
-    pluginValues,
-    renderJcasc,
-} from "../components/jenkins";
+import { CONFIG_RELOAD_RESOURCES, Jenkins, REQUIRED_PLUGINS, chartFullname, jenkinsServiceHost, jenkinsValues, pluginValues } from "../components/jenkins";
+import { GITEA_CREDENTIALS_ID, JcascInput, JcascSecret, jcascConfig, renderJcasc } from "../components/jenkinsCasc";
 import { loadChartValues, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
@@ -33,6 +21,8 @@ const JCASC: JcascInput = {
     namespace: "jenkins",
     agentNamespace: "jenkins-agents",
     externalUrl: "http://10.0.24.28:30808",
+    jenkinsUrl: "http://jenkins.jenkins.svc.cluster.local:8080",
+    giteaSecretName: "jenkins-gitea-credentials",
     workspaceClaimName: "agents-workspace",
     agentImage: "jenkins/inbound-agent:3385.vf1123fb_515da_-1",
     agentResources: RES,
@@ -312,6 +302,7 @@ describe("jcascConfig (pure)", () => {
                 releaseName: "ci",
                 namespace: "cicd",
                 agentNamespace: "builds",
+                jenkinsUrl: "http://ci-jenkins.cicd.svc.cluster.local:8080",
                 workspaceClaimName: "ws",
                 agentImage: "mirror.local/inbound-agent:1",
                 agentResources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "3", memory: "4Gi" } },
