@@ -131,7 +131,6 @@ export const CONFIG_RELOAD_RESOURCES: Resources = {
 
 export interface JenkinsValuesInput {
     readonly releaseName: string;
-    readonly agentNamespace: string;
     readonly settings: Pick<JenkinsSettings, "nodePort" | "storageSize" | "tolerations" | "additionalPlugins" | "installPlugins" | "resources">;
     readonly storageClass: string;
     readonly configScripts: Record<string, string>;
@@ -175,10 +174,40 @@ export function jenkinsValues(v: JenkinsValuesInput) {
                 configScripts: v.configScripts,
             },
         },
-        // Only placement of the chart's own Role "<fullname>-schedule-agents" (templates/rbac.yaml):
-        // in the agent namespace, where the cloud starts Pods, not the policy-exempt controller one.
-        agent: { namespace: v.agentNamespace },
+        // The chart's RBAC would add to ours, not replace it: its "<fullname>-schedule-agents" Role
+        // (templates/rbac.yaml, chart 5.9.53) grants create/delete/deletecollection/patch/update on
+        // pods and persistentvolumeclaims to the same ServiceAccount, so AgentRbac would narrow
+        // nothing and the controller could delete the protected shared claims. Off; what else it
+        // gave (the reload sidecar's ConfigMap reads) is configReloadRbac below.
+        rbac: { create: false },
         persistence: { storageClass: v.storageClass, size: s.storageSize },
+    };
+}
+
+/**
+ * Pure: the Role and RoleBinding the chart's templates/rbac.yaml would have made for the JCasC reload
+ * sidecar (k8s-sidecar, and its init twin, list and watch the ConfigMaps labelled
+ * `<fullname>-jenkins-config` in the controller's namespace; its default RESOURCE is configmap):
+ * the same rules, `get`/`list`/`watch` on configmaps there, under names of our own — the chart's
+ * `<fullname>-casc-reload` would collide with the chart's Role while an upgrade from rbac.create
+ * true is in flight, and Helm would then delete ours with it.
+ */
+export function configReloadRbac(r: { name: string; namespace: pulumi.Input<string>; serviceAccount: pulumi.Input<string> }) {
+    const metadata = { name: r.name, namespace: r.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": "jenkins" } };
+    return {
+        role: {
+            apiVersion: "rbac.authorization.k8s.io/v1" as const,
+            kind: "Role" as const,
+            metadata,
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+        },
+        binding: {
+            apiVersion: "rbac.authorization.k8s.io/v1" as const,
+            kind: "RoleBinding" as const,
+            metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: r.name },
+            subjects: [{ kind: "ServiceAccount", name: r.serviceAccount, namespace: r.namespace }],
+        },
     };
 }
 
@@ -270,7 +299,6 @@ export class Jenkins extends pulumi.ComponentResource {
             .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl]) =>
                 jenkinsValues({
                     releaseName: name,
-                    agentNamespace,
                     settings: s,
                     storageClass,
                     configScripts: jcascConfig({
@@ -288,6 +316,17 @@ export class Jenkins extends pulumi.ComponentResource {
                 }),
             );
 
+        // Before the release: the sidecar's init twin lists the ConfigMaps once at Pod start. Retained
+        // with the release, whose sidecar keeps needing it.
+        const reload = configReloadRbac({ name: `${chartFullname(name)}-config-reload`, namespace: args.namespace, serviceAccount: chartFullname(name) });
+        const reloadRole = new k8s.rbac.v1.Role(`${name}-config-reload-role`, reload.role, { parent: this, retainOnDelete });
+        const reloadBinding = new k8s.rbac.v1.RoleBinding(
+            `${name}-config-reload-binding`,
+            // roleRef from the Role's output: ordered after it.
+            { ...reload.binding, roleRef: { ...reload.binding.roleRef, name: reloadRole.metadata.name } },
+            { parent: this, retainOnDelete },
+        );
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -301,7 +340,7 @@ export class Jenkins extends pulumi.ComponentResource {
                 values,
             },
             // The release owns JENKINS_HOME's PVC: jobs, build history, folder credentials.
-            { parent: this, dependsOn: [adminSecret, giteaSecret], retainOnDelete, protect: args.protect ?? true },
+            { parent: this, dependsOn: [adminSecret, giteaSecret, reloadRole, reloadBinding], retainOnDelete, protect: args.protect ?? true },
         );
 
         // Derived from the release's status so consumers (the seed, AgentRbac) wait until it is deployed.

@@ -104,7 +104,7 @@ describe("jenkins plugins (pure)", () => {
 
 describe("jenkinsValues (pure)", () => {
     const scripts = { system: "a: 1\n" };
-    const values = jenkinsValues({ releaseName: "jenkins", agentNamespace: "jenkins-agents", settings: SETTINGS, storageClass: "longhorn", configScripts: scripts });
+    const values = jenkinsValues({ releaseName: "jenkins", settings: SETTINGS, storageClass: "longhorn", configScripts: scripts });
 
     it("builds the exact values for the config defaults", () => {
         assert.deepEqual(values, {
@@ -123,7 +123,7 @@ describe("jenkinsValues (pure)", () => {
                 sidecars: { configAutoReload: { resources: CONFIG_RELOAD_RESOURCES } },
                 JCasC: { defaultConfig: false, configScripts: scripts },
             },
-            agent: { namespace: "jenkins-agents" },
+            rbac: { create: false },
             persistence: { storageClass: "longhorn", size: "10Gi" },
         });
     });
@@ -151,7 +151,7 @@ describe("jenkinsValues (pure)", () => {
 
     it("a pinned set goes to installPlugins with installLatestPlugins off", () => {
         const pinned = ["kubernetes:1", "workflow-aggregator:2", "git:3", "configuration-as-code:4", "generic-webhook-trigger:5"];
-        const v = jenkinsValues({ releaseName: "ci", agentNamespace: "b", settings: { ...SETTINGS, installPlugins: pinned }, storageClass: "x", configScripts: {} });
+        const v = jenkinsValues({ releaseName: "ci", settings: { ...SETTINGS, installPlugins: pinned }, storageClass: "x", configScripts: {} });
         assert.deepEqual(
             [v.controller.installPlugins, v.controller.installLatestPlugins, v.controller.additionalPlugins],
             [pinned, false, []],
@@ -266,7 +266,7 @@ describe("jcascConfig (pure)", () => {
     });
 
     it("the referenced secret files are exactly those the values project", () => {
-        const v = jenkinsValues({ releaseName: "jenkins", agentNamespace: "a", settings: SETTINGS, storageClass: "x", configScripts: scripts });
+        const v = jenkinsValues({ releaseName: "jenkins", settings: SETTINGS, storageClass: "x", configScripts: scripts });
         const projected = v.controller.additionalExistingSecrets.map((s) => `${s.name}-${s.keyName}`);
         const referenced = [...Object.values(scripts).join("\n").matchAll(/(?<!\^)\$\{([^}]+)\}/g)].map((m) => m[1]);
         assert.deepEqual(referenced, projected);
@@ -374,9 +374,11 @@ describe("Jenkins component (mock mode)", () => {
             "kubernetes:core/v1:Secret jenkins-admin",
             "kubernetes:core/v1:Secret jenkins-gitea-credentials",
             "kubernetes:helm.sh/v3:Release jenkins",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role jenkins-config-reload-role",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding jenkins-config-reload-binding",
             "random:index/randomPassword:RandomPassword jenkins-admin-password",
         ]);
-        assert.equal(dev.recorder.resources.length, 5);
+        assert.equal(dev.recorder.resources.length, 7);
         const pw = dev.recorder.one("random:index/randomPassword:RandomPassword");
         assert.deepEqual([pw.inputs.length, pw.inputs.special], [24, false]);
     });
@@ -397,10 +399,40 @@ describe("Jenkins component (mock mode)", () => {
         const cfg = { ...SETTINGS, additionalPlugins: [], installPlugins: [] };
         assert.deepEqual(
             values,
-            jenkinsValues({ releaseName: "jenkins", agentNamespace: "jenkins-agents", settings: cfg, storageClass: "longhorn", configScripts: jcascConfig(JCASC) }),
+            jenkinsValues({ releaseName: "jenkins", settings: cfg, storageClass: "longhorn", configScripts: jcascConfig(JCASC) }),
         );
         assert.deepEqual([rel.retainOnDelete, rel.protect], [true, true]);
-        assert.deepEqual([...rel.dependsOn].sort(), [secretNamed(dev, "jenkins-admin").urn, secretNamed(dev, "jenkins-gitea-credentials").urn].sort());
+        const rbac = (t: string) => dev.recorder.one(`kubernetes:rbac.authorization.k8s.io/v1:${t}`).urn;
+        assert.deepEqual(
+            [...rel.dependsOn].sort(),
+            [secretNamed(dev, "jenkins-admin").urn, secretNamed(dev, "jenkins-gitea-credentials").urn, rbac("Role"), rbac("RoleBinding")].sort(),
+        );
+    });
+
+    it("the reload sidecar's Role: ConfigMap reads in the controller namespace, bound to the chart's ServiceAccount, retained with the release", async () => {
+        const role = dev.recorder.one("kubernetes:rbac.authorization.k8s.io/v1:Role");
+        const binding = dev.recorder.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+        const metadata = { name: "jenkins-config-reload", namespace: "jenkins", labels: { "app.kubernetes.io/part-of": "ci-stack", "app.kubernetes.io/component": "jenkins" } };
+        assert.deepEqual(role.inputs, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata,
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+        });
+        assert.deepEqual(binding.inputs, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "jenkins-config-reload" },
+            subjects: [{ kind: "ServiceAccount", name: "jenkins", namespace: "jenkins" }],
+        });
+        assert.ok(binding.dependsOn.includes(role.urn));
+        assert.deepEqual([role.retainOnDelete, binding.retainOnDelete], [true, true]);
+        await assertValidK8s(role.inputs);
+        await assertValidK8s(binding.inputs);
+        // Not the chart's own names (<fullname>-casc-reload / -watch-configmaps): no collision while
+        // an upgrade from rbac.create: true removes those.
+        assert.notEqual(role.inputs.metadata.name, "jenkins-casc-reload");
     });
 
     it("the Secrets: schema-valid basic-auth, named as the values say, password inputs secret, retained with the release", async () => {
@@ -490,7 +522,7 @@ describe("Jenkins component (mock mode)", () => {
         ]);
         assert.deepEqual(v.controller.additionalPlugins, ["generic-webhook-trigger", "blueocean"]);
         assert.equal(v.controller.resources.limits.cpu, "4");
-        assert.deepEqual(v.agent, { namespace: "builds" });
+        assert.deepEqual(v.rbac, { create: false });
         const cloud = effective(v.controller.JCasC.configScripts["kubernetes-cloud"]).jenkins.clouds[0].kubernetes;
         assert.deepEqual([cloud.namespace, cloud.jenkinsUrl], ["builds", "http://jenkins.cicd.svc.cluster.local:8080"]);
         assert.deepEqual(
@@ -520,6 +552,7 @@ describe("Jenkins component (mock mode)", () => {
         const rel: RecordedResource = releaseOf(r);
         assert.deepEqual([rel.retainOnDelete, rel.protect], [false, false]);
         assert.deepEqual(r.recorder.ofType("kubernetes:core/v1:Secret").map((s) => s.retainOnDelete), [false, false]);
+        assert.deepEqual(r.recorder.resources.filter((x) => x.type.includes("rbac")).map((x) => x.retainOnDelete), [false, false]);
     });
 
     it("another component name: release, Secrets, ServiceAccount and URL follow the chart's naming", async () => {
@@ -528,6 +561,12 @@ describe("Jenkins component (mock mode)", () => {
         assert.equal(releaseOf(r).inputs.name, "ci");
         assert.deepEqual(r.recorder.ofType("kubernetes:core/v1:Secret").map((s) => s.inputs.metadata.name).sort(), ["ci-admin", "ci-gitea-credentials"]);
         assert.deepEqual([r.outputs!.serviceAccountName, r.outputs!.url], ["ci-jenkins", "http://ci-jenkins.jenkins.svc.cluster.local:8080"]);
+        const binding = r.recorder.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+        assert.deepEqual([binding.name, binding.inputs.metadata.name, binding.inputs.subjects], [
+            "ci-config-reload-binding",
+            "ci-jenkins-config-reload",
+            [{ kind: "ServiceAccount", name: "ci-jenkins", namespace: "jenkins" }],
+        ]);
     });
 
     it("rejects a component name that cannot be a Helm release name", async () => {
