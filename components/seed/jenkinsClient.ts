@@ -45,13 +45,6 @@ function splitPath(path: string): string[] {
     return names;
 }
 
-/** Values of secret-bearing elements in a credential XML, so error excerpts can redact them. */
-export function secretsInXml(xml: string): string[] {
-    const out: string[] = [];
-    for (const m of xml.matchAll(/<(secret|password|passphrase|privateKey|secretBytes)>([^<]+)<\/\1>/g)) out.push(m[2]!);
-    return out;
-}
-
 export class JenkinsClient {
     readonly stats: { requests: number; writes: number; crumbs: number };
     private readonly http: HttpClient;
@@ -138,7 +131,7 @@ export class JenkinsClient {
         const res = await this.post(req);
         if (res.status === 200) return "created";
         if (res.status === 409) return "exists";
-        throw this.http.fail(req, res, secretsInXml(xml));
+        throw this.http.fail(req, res);
     }
 
     async updateCredential(folder: string, id: string, xml: string): Promise<void> {
@@ -150,7 +143,7 @@ export class JenkinsClient {
             retryOn: "transient",
         };
         const res = await this.post(req);
-        if (res.status !== 200) throw this.http.fail(req, res, secretsInXml(xml));
+        if (res.status !== 200) throw this.http.fail(req, res);
     }
 
     /** Deletes a folder credential; an absent one (or an absent folder) is fine. */
@@ -212,9 +205,9 @@ export class JenkinsClient {
     }
 
     private failWith(req: HttpRequest, res: HttpResponse, xError: string | undefined): HttpError {
-        const e = this.http.fail(req, res, req.body ? secretsInXml(req.body) : []);
+        const e = this.http.fail(req, res);
         if (!xError) return e;
-        return new HttpError(e.service, e.method, e.path, e.status, e.kind, this.http.redact(xError, req.body ? secretsInXml(req.body) : []).slice(0, 200));
+        return new HttpError(e.service, e.method, e.path, e.status, e.kind, this.http.redact(xError, this.http.secretsOf(req, res)).slice(0, 200));
     }
 }
 

@@ -131,7 +131,8 @@ const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false }
 
 function handle(state: JenkinsState, req: EmulatorRequest): Reply {
     const version = { "X-Jenkins": state.version };
-    if (!state.ready) return { ...html(503, "Please wait while Jenkins is getting ready to work"), headers: { "Content-Type": "text/html", "Retry-After": "10" } };
+    // hudson/util/HudsonIsLoading/index.jelly: 503 and a spinner page, no Retry-After.
+    if (!state.ready) return html(503, "Please wait while Jenkins is getting ready to work");
     const caller = authenticate(state, req.headers);
     if ("status" in caller) return caller;
 
