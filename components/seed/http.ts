@@ -108,6 +108,11 @@ export class HttpClient {
         return this.options.service;
     }
 
+    /** The absolute URL of a path below the base URL. */
+    resolve(path: string): URL {
+        return new URL(this.baseUrl + path);
+    }
+
     /** Redacts this client's credentials (and `extra` secrets) from a string. */
     redact(s: string, extra: readonly string[] = []): string {
         return redact(s, [...this.secrets, ...extra]);

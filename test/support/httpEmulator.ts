@@ -75,6 +75,7 @@ export class Faults {
     private resets: Budget<{ match?: RequestMatcher; afterApply?: boolean }>[] = [];
     private slows: (Budget<SlowOptions> & { ms: number })[] = [];
     private redirects: Budget<RedirectOptions>[] = [];
+    private canned: Budget<{ match?: RequestMatcher; reply: Reply }>[] = [];
     private huge: Budget<{ match?: RequestMatcher; bytes: number }>[] = [];
 
     constructor(private readonly server: ServerControl) {}
@@ -94,6 +95,12 @@ export class Faults {
     /** The next `n` matching requests get a 302 to a login page instead of reaching the server (SSO proxy, expired session). */
     redirect(n: number, opts: RedirectOptions = {}): this {
         this.redirects.push({ left: n, opts });
+        return this;
+    }
+
+    /** The next `n` matching requests get `reply` instead (something in front of the server answered: a login page with 200, …). */
+    reply(n: number, reply: Reply, opts: { match?: RequestMatcher } = {}): this {
+        this.canned.push({ left: n, opts: { ...opts, reply } });
         return this;
     }
 
@@ -129,6 +136,7 @@ export class Faults {
         this.slows = [];
         this.redirects = [];
         this.huge = [];
+        this.canned = [];
     }
 
     /** @internal */
@@ -138,16 +146,18 @@ export class Faults {
         slow?: { ms: number; phase: "before" | "after" };
         redirect?: RedirectOptions;
         hugeBody?: number;
+        canned?: Reply;
     } {
         const pick = <T extends { match?: RequestMatcher }, B extends Budget<T>>(list: B[]): B | undefined => {
             const b = list.find((x) => x.left > 0 && (x.opts.match ? x.opts.match(req) : true));
             if (b) b.left--;
             return b;
         };
-        const redirect = pick(this.redirects);
-        const fail = redirect ? undefined : pick(this.fails);
-        const reset = fail || redirect ? undefined : pick(this.resets);
-        const huge = fail || redirect || reset ? undefined : pick(this.huge);
+        const canned = pick(this.canned);
+        const redirect = canned ? undefined : pick(this.redirects);
+        const fail = redirect || canned ? undefined : pick(this.fails);
+        const reset = fail || redirect || canned ? undefined : pick(this.resets);
+        const huge = fail || redirect || reset || canned ? undefined : pick(this.huge);
         const slow = pick(this.slows);
         return {
             fail: fail?.opts,
@@ -155,6 +165,7 @@ export class Faults {
             slow: slow ? { ms: slow.ms, phase: slow.opts.phase ?? "after" } : undefined,
             redirect: redirect?.opts,
             hugeBody: huge?.opts.bytes,
+            canned: canned?.opts.reply,
         };
     }
 }
@@ -252,7 +263,7 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
         emulator.onRequest?.({ method, path });
         const fault = faults.take({ method, path });
         const record = (status: number) =>
-            log.push({ method, path, query: u.search, status, headers, faulted: Boolean(fault.fail || fault.reset || fault.slow || fault.redirect || fault.hugeBody) });
+            log.push({ method, path, query: u.search, status, headers, faulted: Boolean(fault.fail || fault.reset || fault.slow || fault.redirect || fault.hugeBody || fault.canned) });
         const body = Buffer.concat(chunks).toString("utf8");
 
         const apply = () => handler({ method, path, rawPath: u.pathname, query: u.searchParams, headers: req.headers, body });
@@ -266,7 +277,9 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
                 req.socket.destroy();
                 return;
             }
-            if (fault.redirect) {
+            if (fault.canned) {
+                reply = fault.canned;
+            } else if (fault.redirect) {
                 const from = encodeURIComponent(`${u.pathname}${u.search}`);
                 reply = { status: 302, headers: { Location: fault.redirect.location ?? `/login?from=${from}`, "Content-Type": "text/html" }, body: "" };
             } else if (fault.fail) {

@@ -5,7 +5,8 @@ import { giteaFilesProvider } from "./giteaFiles";
 import { giteaRepositoryProvider } from "./giteaRepository";
 import { giteaWebhookProvider } from "./giteaWebhook";
 import { jenkinsCredentialProvider } from "./jenkinsCredential";
-import { jenkinsFolderProvider, jenkinsJobProvider } from "./jenkinsItem";
+import { jenkinsFolderProvider } from "./jenkinsFolder";
+import { jenkinsJobProvider } from "./jenkinsItem";
 import { KIND } from "./resource";
 
 // pulumi.dynamic.Resource serializes its provider once per provider OBJECT (serializeProvider in
