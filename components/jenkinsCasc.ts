@@ -2,6 +2,7 @@
 // cloud, the Gitea credential read from a projected Secret file) and their rendering through the
 // chart's Helm `tpl` and JCasC's own `${…}` interpolation. Pure: everything it needs arrives in
 // JcascInput, so the Jenkins component (jenkins.ts) and the tests build the same text.
+import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type { Resources } from "../config";
 import { PART_OF } from "./namespaces";
@@ -65,6 +66,32 @@ export interface JcascInput {
 // (templates/jenkins-controller-statefulset.yaml), which JCasC's file secret source reads via $SECRETS.
 const secretFile = (secretName: string, key: string) => new JcascSecret(`${secretName}-${key}`);
 
+/** Deterministic JSON: object keys sorted, so equal documents digest equally. */
+function canonical(node: JcascNode): string {
+    if (node instanceof JcascSecret) return JSON.stringify({ secret: node.file });
+    if (Array.isArray(node)) return `[${node.map(canonical).join(",")}]`;
+    if (node && typeof node === "object") {
+        return `{${Object.keys(node)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical((node as Record<string, JcascNode>)[k]!)}`)
+            .join(",")}}`;
+    }
+    return JSON.stringify(node);
+}
+
+/**
+ * Pure: a pod template with a stable `id`, the digest of its own content. Without one the Kubernetes
+ * plugin gives it a random UUID on every JCasC apply (kubernetes-plugin PodTemplate.java, its
+ * @DataBoundConstructor), while a running agent keeps the id of its template (KubernetesSlave
+ * podTemplateId) and finds it again by id (KubernetesCloud.getTemplateById): after a reload or a
+ * controller restart it would have lost it. The chart pins its own template the same way
+ * (charts/jenkins/templates/_helpers.tpl, `id: sha256sum (toYaml .Values.agent)`), so a changed
+ * template is a new one and an unchanged one keeps its id.
+ */
+export function withTemplateId(template: { readonly [k: string]: JcascNode }): { readonly [k: string]: JcascNode } {
+    return { id: createHash("sha256").update(canonical(template)).digest("hex"), ...template };
+}
+
 /** Pure: the JCasC documents, one configScripts entry each. */
 export function jcascDocuments(c: JcascInput): Record<string, JcascNode> {
     const r = c.agentResources;
@@ -103,7 +130,7 @@ export function jcascDocuments(c: JcascInput): Record<string, JcascNode> {
                                 { key: "app.kubernetes.io/component", value: "jenkins-agent" },
                             ],
                             templates: [
-                                {
+                                withTemplateId({
                                     name: DEFAULT_POD_TEMPLATE,
                                     label: agentLabel(c.releaseName),
                                     namespace: c.agentNamespace,
@@ -132,7 +159,7 @@ export function jcascDocuments(c: JcascInput): Record<string, JcascNode> {
                                             resourceLimitMemory: r.limits.memory,
                                         },
                                     ],
-                                },
+                                }),
                             ],
                         },
                     },

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { CHART_CORE_PLUGINS, loadConfig, StackConfig } from "../config";
@@ -206,6 +207,8 @@ describe("jcascConfig (pure)", () => {
                             ],
                             templates: [
                                 {
+                                    // Pinned: a change of the digest's input renames the template for every running agent.
+                                    id: "817f4c7b2e2d72d5c2e142566f70bb7f4e18415c04e84c5918acd6e416bbc9bc",
                                     name: "default",
                                     label: "jenkins-agent",
                                     namespace: "jenkins-agents",
@@ -270,6 +273,22 @@ describe("jcascConfig (pure)", () => {
         const projected = v.controller.additionalExistingSecrets.map((s) => `${s.name}-${s.keyName}`);
         const referenced = [...Object.values(scripts).join("\n").matchAll(/(?<!\^)\$\{([^}]+)\}/g)].map((m) => m[1]);
         assert.deepEqual(referenced, projected);
+    });
+
+    it("the default pod template has a stable id, so agents keep their template across JCasC applies and restarts", () => {
+        // kubernetes-plugin PodTemplate.java: the @DataBoundConstructor JCasC calls gives a template
+        // without `id` a random UUID, on every apply; KubernetesSlave keeps the id of its template and
+        // KubernetesCloud.getTemplateById looks it up later.
+        const jcascApply = (text: string) =>
+            (effective(text).jenkins.clouds[0].kubernetes.templates as { id?: string }[]).map((t) => (t.id && t.id !== "" ? t.id : randomUUID()));
+        const text = jcascConfig(JCASC)["kubernetes-cloud"]!;
+        const first = jcascApply(text);
+        assert.deepEqual(jcascApply(jcascConfig(JCASC)["kubernetes-cloud"]!), first, "same config, same id");
+        assert.match(first[0]!, /^[0-9a-f]{64}$/);
+        // Like the chart's own template (charts/jenkins/templates/_helpers.tpl: id: sha256 of the agent
+        // values), it is a digest of the template, so a changed template is a new one.
+        const changed = jcascApply(jcascConfig({ ...JCASC, agentImage: "jenkins/inbound-agent:other" })["kubernetes-cloud"]!);
+        assert.notDeepEqual(changed, first);
     });
 
     it("JCasC escape: the plugin's own ${computer.*} is written ^${ so JCasC leaves it", () => {
