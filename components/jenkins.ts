@@ -9,6 +9,7 @@ import { CHART_CORE_PLUGINS, Resources, StackConfig, Toleration } from "../confi
 import { chartSource, releaseNameProblem } from "./helm";
 import { agentLabel, jcascConfig } from "./jenkinsCasc";
 import { PART_OF } from "./namespaces";
+import { ROLLOUT_ANNOTATION, secretsDigest } from "./rollout";
 
 export type JenkinsSettings = StackConfig["jenkins"];
 
@@ -134,6 +135,8 @@ export interface JenkinsValuesInput {
     readonly settings: Pick<JenkinsSettings, "nodePort" | "storageSize" | "tolerations" | "additionalPlugins" | "installPlugins" | "resources">;
     readonly storageClass: string;
     readonly configScripts: Record<string, string>;
+    /** The salted digest of the Secrets the controller reads (rollout.ts); rolls the Pod when they change. */
+    readonly secretsDigest?: string;
 }
 
 /** Pure: values for the jenkins chart 5.9.x. Holds Secret names only, never a secret value. */
@@ -163,6 +166,9 @@ export function jenkinsValues(v: JenkinsValuesInput) {
             ],
             ...pluginValues(s),
             resources: resources(s.resources),
+            // The StatefulSet's pod template carries only a checksum of the chart's own config.yaml:
+            // a changed admin or Gitea Secret would reach Jenkins only at the next Pod start.
+            ...(v.secretsDigest !== undefined ? { podAnnotations: { [ROLLOUT_ANNOTATION]: v.secretsDigest } } : {}),
             tolerations: s.tolerations.map((t: Toleration) => ({ ...t })),
             sidecars: { configAutoReload: { resources: resources(CONFIG_RELOAD_RESOURCES) } },
             JCasC: {
@@ -293,14 +299,24 @@ export class Jenkins extends pulumi.ComponentResource {
             { parent: this, retainOnDelete },
         );
 
+        // Rolls the controller when a Secret it reads changes: JCasC reads the projected files (the
+        // admin's, the Gitea account's) only when it applies a configuration, at Pod start.
+        const digest = secretsDigest(name, this, {
+            "admin/username": s.adminUsername,
+            "admin/password": password,
+            "gitea/username": args.giteaCredentials.username,
+            "gitea/password": args.giteaCredentials.password,
+        });
+
         const externalUrl = pulumi.output(args.nodeAddress).apply((addr) => jenkinsExternalUrl(addr, s.nodePort));
         const values = pulumi
-            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl])
-            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl]) =>
+            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl, digest])
+            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl, secretsDigest]) =>
                 jenkinsValues({
                     releaseName: name,
                     settings: s,
                     storageClass,
+                    secretsDigest,
                     configScripts: jcascConfig({
                         releaseName: name,
                         namespace,

@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { CHART_CORE_PLUGINS, loadConfig, StackConfig } from "../config";
 import { CONFIG_RELOAD_RESOURCES, Jenkins, REQUIRED_PLUGINS, chartFullname, jenkinsServiceHost, jenkinsValues, pluginValues } from "../components/jenkins";
 import { GITEA_CREDENTIALS_ID, JcascInput, JcascSecret, jcascConfig, renderJcasc } from "../components/jenkinsCasc";
+import { rolloutDigest } from "../components/rollout";
 import { loadChartValues, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
@@ -12,7 +13,7 @@ import { ProgramRun, RecordedResource, runProgram } from "./support/mocks";
 
 const CHART_VALUES = loadChartValues("jenkins-5.9.53-values.yaml");
 // Maps the chart passes through untouched (values.yaml declares them `{}`).
-const FREE_FORM = ["controller.JCasC.configScripts", "controller.sidecars.configAutoReload.resources"];
+const FREE_FORM = ["controller.JCasC.configScripts", "controller.sidecars.configAutoReload.resources", "controller.podAnnotations"];
 
 const RES = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } };
 const JENKINS_RES = { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } };
@@ -396,10 +397,13 @@ describe("Jenkins component (mock mode)", () => {
             "kubernetes:rbac.authorization.k8s.io/v1:Role jenkins-config-reload-role",
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding jenkins-config-reload-binding",
             "random:index/randomPassword:RandomPassword jenkins-admin-password",
+            "random:index/randomPassword:RandomPassword jenkins-rollout-salt",
         ]);
-        assert.equal(dev.recorder.resources.length, 7);
-        const pw = dev.recorder.one("random:index/randomPassword:RandomPassword");
+        assert.equal(dev.recorder.resources.length, 8);
+        const pw = dev.recorder.one("random:index/randomPassword:RandomPassword", (r) => r.name === "jenkins-admin-password");
         assert.deepEqual([pw.inputs.length, pw.inputs.special], [24, false]);
+        const salt = dev.recorder.one("random:index/randomPassword:RandomPassword", (r) => r.name === "jenkins-rollout-salt");
+        assert.deepEqual([salt.inputs.length, salt.inputs.special], [32, false]);
     });
 
     it("the release: pinned chart, explicit name, config namespace, values from the pure builders, data kept, after its Secrets", () => {
@@ -416,15 +420,31 @@ describe("Jenkins component (mock mode)", () => {
             timeout: 900,
         });
         const cfg = { ...SETTINGS, additionalPlugins: [], installPlugins: [] };
+        assert.match(values.controller.podAnnotations["ci-stack/secrets-rollout"], /^[0-9a-f]{32}$/);
         assert.deepEqual(
             values,
-            jenkinsValues({ releaseName: "jenkins", settings: cfg, storageClass: "longhorn", configScripts: jcascConfig(JCASC) }),
+            jenkinsValues({
+                releaseName: "jenkins",
+                settings: cfg,
+                storageClass: "longhorn",
+                configScripts: jcascConfig(JCASC),
+                // Every Secret the controller reads, salted: a rotation of any of them rolls the Pod.
+                secretsDigest: rolloutDigest("mock-jenkins-rollout-salt-password", {
+                    "admin/username": "admin",
+                    "admin/password": "mock-jenkins-admin-password-password",
+                    "gitea/username": "gitea-admin",
+                    "gitea/password": GITEA_PASSWORD,
+                }),
+            }),
         );
+        assert.deepEqual(rel.secretPaths, [], "values are not secret: previews keep showing their changes");
         assert.deepEqual([rel.retainOnDelete, rel.protect], [true, true]);
         const rbac = (t: string) => dev.recorder.one(`kubernetes:rbac.authorization.k8s.io/v1:${t}`).urn;
+        const random = (n: string) => dev.recorder.one("random:index/randomPassword:RandomPassword", (r) => r.name === n).urn;
         assert.deepEqual(
             [...rel.dependsOn].sort(),
-            [secretNamed(dev, "jenkins-admin").urn, secretNamed(dev, "jenkins-gitea-credentials").urn, rbac("Role"), rbac("RoleBinding")].sort(),
+            // The passwords through the digest in the values: the release follows them.
+            [secretNamed(dev, "jenkins-admin").urn, secretNamed(dev, "jenkins-gitea-credentials").urn, rbac("Role"), rbac("RoleBinding"), random("jenkins-admin-password"), random("jenkins-rollout-salt")].sort(),
         );
     });
 
@@ -500,7 +520,7 @@ describe("Jenkins component (mock mode)", () => {
     it("a configured password: no RandomPassword, used in the Secret, absent from values and clear outputs", async () => {
         const r = await run({ ...MINIMAL, "jenkins.adminPassword": "Jenk1ns-Configured!", "jenkins.adminUsername": "root-ci" });
         if (r.error) throw r.error;
-        assert.equal(r.recorder.ofType("random:index/randomPassword:RandomPassword").length, 0);
+        assert.deepEqual(r.recorder.ofType("random:index/randomPassword:RandomPassword").map((x) => x.name), ["jenkins-rollout-salt"]);
         assert.deepEqual(secretNamed(r, "jenkins-admin").inputs.stringData, { username: "root-ci", password: "Jenk1ns-Configured!" });
         assert.ok(!JSON.stringify(valuesOf(r)).includes("Jenk1ns-Configured!"));
         assert.deepEqual([r.outputs!.adminUsername, r.outputs!.adminPassword, r.secretOutputs], ["root-ci", "Jenk1ns-Configured!", ["adminPassword"]]);
