@@ -16,6 +16,7 @@ const namespaces = new Namespaces("ci", {
 const gitea = new Gitea("gitea", {
     namespace: namespaces.names.gitea!,
     settings: cfg.gitea,
+    images: cfg.images,
     storageClass: cfg.storage.className,
     nodeAddress: cfg.nodeAddress,
     // Gitea is built before Jenkins (Jenkins takes its credentials): the host comes from the chart's naming.
