@@ -265,6 +265,16 @@ describe("seed dynamic providers (against the emulators)", () => {
             assert.deepEqual([hooks().length, outs!.hookId, hooks()[0]!.active, hooks()[0]!.contentType], [1, 7, true, "json"]);
         });
 
+        it("finds its hook beyond Gitea's first page of 30: adopted, not duplicated, and read back by id", async () => {
+            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
+            for (let i = 0; i < 31; i++) gitea.state.addHook(r, { url: `http://other.team/${i}` });
+            const mine = gitea.state.addHook(r, { url, events: ["push"], branchFilter: "main", authorizationHeader: "Bearer s3cr3t-token-value" });
+            const { id, outs } = await giteaWebhookProvider.create(inputs());
+            assert.deepEqual([hooks().length, outs!.hookId], [32, mine.id]);
+            assert.deepEqual(await giteaWebhookProvider.diff!(id, outs!, inputs()), { changes: false });
+            assert.equal((await giteaWebhookProvider.read!(id, outs)).props!.url, url);
+        });
+
         it("no duplicate hook after a 5xx answered after Gitea created it", async () => {
             gitea.faults.fail(1, { afterApply: true, match: (q) => q.method === "POST" && q.path.endsWith("/hooks") });
             await giteaWebhookProvider.create(inputs());
