@@ -322,7 +322,7 @@ export const CONFIG_KEYS = {
     "seed.privateRepos": def({ type: "boolean", description: "Create the seeded repositories as private.", default: true, schema: z.boolean() }),
     "seed.deleteReposOnDestroy": def({
         type: "boolean",
-        description: "Delete the seeded repositories on destroy (default keeps them: they hold data).",
+        description: "Delete the seeded repositories on destroy (default keeps them: they hold data); a repository that existed before the seed is never deleted.",
         default: false,
         schema: z.boolean(),
     }),

@@ -105,6 +105,16 @@ describe("seed dynamic providers (against the emulators)", () => {
             assert.equal(gitea.state.repo(GITEA_USER, "notes-app"), undefined);
         });
 
+        it("never deletes a repository it adopted, even with deleteOnDestroy: the stack did not create it", async () => {
+            gitea.state.addRepo(GITEA_USER, "notes-app", { description: "a team's history" });
+            const { id, outs } = await giteaRepositoryProvider.create({ ...inputs(), deleteOnDestroy: true });
+            assert.equal(outs!.adopted, true);
+            const { lines } = await captureLog(() => giteaRepositoryProvider.delete!(id, outs!));
+            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"), "kept");
+            assert.equal(gitea.requests("DELETE").length, 0, "no DELETE sent");
+            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place: it existed before the seed/);
+        });
+
         it("adopts an existing repository without duplicating it or writing to it", async () => {
             gitea.state.addRepo(GITEA_USER, "notes-app", { description: "mine", private: false });
             const { outs } = await giteaRepositoryProvider.create(inputs());
