@@ -10,7 +10,8 @@ const JENKINS = "jenkins";
 
 const namespaces = new Namespaces("ci", {
     names: { gitea: cfg.gitea.namespace, jenkins: cfg.jenkins.namespace, agents: cfg.agents.namespace },
-    retainOnDelete: cfg.storage.retainOnDelete,
+    // Deleting a namespace deletes every claim and release in it: protected and kept with the data.
+    ...data,
 });
 
 const gitea = new Gitea("gitea", {

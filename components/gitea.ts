@@ -244,7 +244,8 @@ export class Gitea extends pulumi.ComponentResource {
                 // Keys the chart reads with gitea.admin.existingSecret (templates/gitea/deployment.yaml).
                 stringData: { username: s.adminUsername, password: pulumi.secret(password) },
             },
-            { parent: this },
+            // The retained release mounts it (configure-gitea reads it on every start): kept with it.
+            { parent: this, retainOnDelete: args.retainOnDelete ?? true },
         );
 
         const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? [])]).apply(([secretName, hosts]) =>

@@ -324,6 +324,8 @@ describe("Gitea component (mock mode)", () => {
         });
         // The SDK marks the whole map that holds a secret Output as secret.
         assert.deepEqual(sec.secretPaths, ["stringData"]);
+        // The retained release mounts it: kept with the release, not deleted from under it.
+        assert.equal(sec.retainOnDelete, true);
     });
 
     it("outputs: URLs and user in clear, the password only as a secret", () => {
@@ -394,6 +396,7 @@ describe("Gitea component (mock mode)", () => {
         assert.equal(rel.retainOnDelete, false);
         const sec = r.recorder.one(SECRET);
         assert.equal(sec.name, "code-admin");
+        assert.equal(sec.retainOnDelete, false, "follows the release's retainOnDelete");
         assert.deepEqual([sec.inputs.metadata.name, sec.inputs.metadata.namespace], ["code-admin", "scm"]);
         assert.equal(r.recorder.one(RANDOM).name, "code-admin-password");
         assert.deepEqual(r.outputs, {
