@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import { Environment } from "@marcbachmann/cel-js";
 import * as fs from "node:fs";
+import * as k8s from "@pulumi/kubernetes";
 import * as path from "node:path";
 import { autogenRuleNames, CATALOGUE, requireAppLabel } from "../policies/catalogue";
 import {
@@ -249,6 +250,23 @@ describe("KyvernoPolicies component (mock mode)", () => {
             assert.deepEqual(e.inputs.spec.match.any[0].resources.namespaces, EXEMPT);
             assert.ok(!e.inputs.spec.match.any[0].resources.namespaces.includes("jenkins-agents"));
         }
+    });
+
+    it("adoption: the docs use the pinned provider's upsert switch, not a create that no longer upserts", async () => {
+        // @pulumi/kubernetes >= 4.29 creates client-side (pulumi/pulumi-kubernetes#2926): an existing
+        // policy fails with AlreadyExists unless the provider has upsertExistingObjects.
+        const version = (require("@pulumi/kubernetes/package.json") as { version: string }).version;
+        const [major, minor] = version.split(".").map(Number) as [number, number];
+        assert.ok(major > 4 || (major === 4 && minor >= 29), `@pulumi/kubernetes ${version}`);
+        const run = await runProgram({ ...MINIMAL }, {}, () => new k8s.Provider("adopt", { upsertExistingObjects: true }));
+        if (run.error) throw run.error;
+        assert.equal(run.recorder.one("pulumi:providers:kubernetes").inputs.upsertExistingObjects, "true", "the SDK passes the switch to the provider");
+        const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "policies.md"), "utf8");
+        const section = doc.slice(doc.indexOf("**Adopting policies that already exist.**"), doc.indexOf("## In pull requests"));
+        assert.match(section, /AlreadyExists/);
+        assert.match(section, /pulumi config set kubernetes:upsertExistingObjects true/);
+        assert.match(section, /pulumi config rm kubernetes:upsertExistingObjects/);
+        assert.doesNotMatch(section, /creates with server-side apply, which \*upserts\*/);
     });
 
     it("adoptExisting: false drops the patchForce annotation", async () => {
