@@ -149,7 +149,7 @@ describe("GiteaClient against the Gitea emulator", () => {
                 (e: unknown) => {
                     assert.ok(e instanceof HttpError);
                     assert.equal(e.status, 422);
-                    assert.equal(e.message, `Gitea POST /api/v1/repos/${GITEA_USER}/notes-app/contents: HTTP 422 — a SHA or commit ID must be provided when updating a file`);
+                    assert.equal(e.message, `Gitea POST /api/v1/repos/${GITEA_USER}/notes-app/contents: HTTP 422 — a SHA or commit ID must be proved when updating a file`);
                     return true;
                 },
             );

@@ -495,7 +495,9 @@ function changeFiles(state: GiteaState, r: GiteaRepoState, body: string): Reply 
                 break;
             case "update":
             case "delete":
-                if (!sha) return errorReply(state, 422, "a SHA or commit ID must be provided when updating a file");
+                // services/repository/files/update.go ErrSHAOrCommitIDNotProvided, Gitea's own wording
+                // ("proved"); routers/api/v1/repo/file.go handleChangeRepoFilesError maps it to 422.
+                if (!sha) return errorReply(state, 422, "a SHA or commit ID must be proved when updating a file");
                 if (!existing) return errorReply(state, 404, `repository file does not exist [path: ${p}]`);
                 if (existing.sha !== sha) return errorReply(state, 422, `sha does not match [given: ${sha}, expected: ${existing.sha}]`);
                 break;
