@@ -135,7 +135,13 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             insecure: v["registry.insecure"],
             secretName: v["registry.secretName"],
         },
-        images: { kaniko: v["images.kaniko"], agent: v["images.agent"], build: v["images.build"] },
+        images: {
+            kaniko: v["images.kaniko"],
+            agent: v["images.agent"],
+            build: v["images.build"],
+            postgresql: v["images.postgresql"],
+            valkey: v["images.valkey"],
+        },
         gitea: {
             namespace: v["gitea.namespace"],
             chart: { repo: v["gitea.chartRepo"], version: v["gitea.chartVersion"] },
