@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfigSource, StackConfig } from "../config";
 import { Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
 import { chartSource } from "../components/helm";
-import { loadChartValues, unknownValuePaths } from "./support/chartValues";
+import { loadChartKeys, unknownValuePaths, withPaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
 import { ProgramRun, runProgram } from "./support/mocks";
@@ -59,22 +59,17 @@ function valuesFor(overrides: Record<string, string> = {}, hosts: readonly strin
     });
 }
 
-// The gitea chart's values.yaml is the reference, plus the keys the sub-charts' own values.yaml
-// declare and Helm merges under the dependency's name (bitnami postgresql 16.7.27 and valkey 3.0.31
-// both have `primary.resources`; the gitea chart's file lists neither).
-const SUBCHART_KEYS = { postgresql: { primary: { resources: {} } }, valkey: { primary: { resources: {} } } };
-function withSubchartKeys(chart: Record<string, unknown>): Record<string, unknown> {
-    const merge = (a: any, b: any): any =>
-        Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k] && b[k] && typeof a[k] === "object" ? merge(a[k], b[k]) : (b[k] ?? a[k])]));
-    return merge(chart, SUBCHART_KEYS);
-}
+// The gitea chart's key paths (test/reference, derived by `npm run refdata` from its values.yaml),
+// plus the keys the sub-charts' own values.yaml declare and Helm merges under the dependency's name
+// (bitnami postgresql 16.7.27 and valkey 3.0.31 both have `primary.resources`, a container resources
+// map passed through toYaml; the gitea chart's file lists neither).
+const GITEA_CHART = loadChartKeys("gitea-main-20251209");
+const SUBCHART_RESOURCE_MAPS = ["postgresql.primary.resources", "valkey.primary.resources"];
+const CHART = withPaths(GITEA_CHART, ["valkey.primary", ...SUBCHART_RESOURCE_MAPS], SUBCHART_RESOURCE_MAPS);
 function keyPaths(v: unknown, at = ""): string[] {
     if (!v || typeof v !== "object" || Array.isArray(v)) return [];
     return Object.entries(v).flatMap(([k, x]) => [at + k, ...keyPaths(x, `${at}${k}.`)]);
 }
-const CHART = withSubchartKeys(loadChartValues("gitea-chart-main-20251209-values.yaml"));
-// Maps the chart passes through untouched: app.ini sections, and container resources.
-const FREE_FORM = ["gitea.config", "resources", "initContainers.resources", "postgresql.primary.resources", "valkey.primary.resources"];
 
 describe("giteaValues (pure)", () => {
     it("builds the exact values for the config defaults", () => {
@@ -82,19 +77,33 @@ describe("giteaValues (pure)", () => {
     });
 
     it("sets only keys the chart (or its sub-charts) declares", () => {
-        assert.deepEqual(unknownValuePaths(valuesFor(), CHART, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(valuesFor(), CHART), []);
         const everything = valuesFor({ "gitea.sshNodePort": "30222", "gitea.postgresql": "false", "gitea.valkey": "false" });
-        assert.deepEqual(unknownValuePaths(everything, CHART, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(everything, CHART), []);
     });
 
-    it("the key check catches a typo, and the free-form list stays short", () => {
+    it("the key check catches a typo; sub-chart keys and the free-form rule are both needed", () => {
         const v = valuesFor();
         const typo = { ...v, persistence: { ...v.persistence, storageclass: "longhorn" }, gitea: { ...v.gitea, admin: { existingSecrets: "x" } } };
-        assert.deepEqual(unknownValuePaths(typo, CHART, FREE_FORM), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
+        assert.deepEqual(unknownValuePaths(typo, CHART), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
         // Without the sub-charts' keys the resources would be flagged: the check is not vacuous there.
-        assert.deepEqual(unknownValuePaths(v, loadChartValues("gitea-chart-main-20251209-values.yaml"), FREE_FORM), [
-            "postgresql.primary.resources",
-            "valkey.primary",
+        assert.deepEqual(unknownValuePaths(v, GITEA_CHART), ["postgresql.primary.resources", "valkey.primary"]);
+        // And the free-form rule is what lets the pass-through maps through.
+        assert.deepEqual(unknownValuePaths(v, CHART, { ignoreFreeForm: true }), [
+            "resources.requests",
+            "resources.limits",
+            "initContainers.resources.limits.cpu",
+            "initContainers.resources.limits.memory",
+            "gitea.config.server.DOMAIN",
+            "gitea.config.server.ROOT_URL",
+            "gitea.config.server.DISABLE_SSH",
+            "gitea.config.server.START_SSH_SERVER",
+            "gitea.config.webhook",
+            "gitea.config.security",
+            "postgresql.primary.resources.requests",
+            "postgresql.primary.resources.limits",
+            "valkey.primary.resources.requests",
+            "valkey.primary.resources.limits",
         ]);
     });
 
