@@ -13,7 +13,7 @@ const JENKINS_HOST = "jenkins.jenkins.svc.cluster.local";
 const ADMIN_PASSWORD = "Adm1n-from-config";
 
 function configOf(values: Record<string, string>): StackConfig {
-    const source: RawConfigSource = { get: (k) => values[k.replace(/^ci-stack:/, "")], isSecret: () => true };
+    const source: RawConfigSource = { get: (k) => values[k.replace(/^ci-stack:/, "")], isSecret: () => true, keys: () => Object.keys(values).map((k) => `ci-stack:${k}`) };
     return loadConfig("ci-stack", source);
 }
 
