@@ -132,7 +132,7 @@ export const CONFIG_KEYS = {
 
     "images.kaniko": def({
         type: "string",
-        description: "Kaniko executor image; must be a :debug variant (the agent keeps it alive with /busybox/cat).",
+        description: "Kaniko executor image; its tag must be a debug variant (debug, <v>-debug): the agent keeps it alive with /busybox/cat.",
         default: "gcr.io/kaniko-project/executor:v1.23.2-debug",
         schema: checked(kanikoImageProblem),
     }),
