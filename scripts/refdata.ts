@@ -71,7 +71,7 @@ export const SOURCES: readonly Source[] = [
         chart: "gitea",
         version: "main-20251209",
         appVersion: "1.25.2",
-        note: "the chart's main branch as of 2025-12-09 (appVersion 1.25.2), not a released chart version; config's gitea.chartVersion default is 12.4.0",
+        note: "the chart's main branch as of 2025-12-09 (appVersion 1.25.2), not a released chart version, but byte-identical to the values.yaml released in charts 12.4.0 and 12.5.0 (config pins 12.5.0, Gitea 1.25.4)",
     },
     ...(["kyverno.io_clusterpolicies", "kyverno.io_policyexceptions", "policies.kyverno.io_validatingpolicies", "policies.kyverno.io_policyexceptions"].map(
         (name): CrdSource => ({
