@@ -2,8 +2,10 @@
 // user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import type { z } from "zod";
+import { schemas, type GiteaHook, type GiteaRepo } from "./giteaSchemas";
 import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
+
+export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaRepo } from "./giteaSchemas";
 
 export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
@@ -11,72 +13,6 @@ export interface GiteaConnection extends ConnectionTuning {
     username: string;
     password: string;
 }
-
-// The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
-// providers' closures (and this client with them), and a captured zod schema instance drags zod's
-// internal modules along, which its package.json "exports" do not expose ("export path … not found").
-// So zod is required where the schemas are built; serialized, that stays a plain require("zod").
-const schemas = () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-    const { z } = require("zod") as typeof import("zod");
-    const contents = z.object({
-        name: z.string(),
-        path: z.string(),
-        sha: z.string(),
-        type: z.string(),
-        encoding: z.string().nullable().optional(),
-        content: z.string().nullable().optional(),
-    });
-    const token = z.object({
-        id: z.number(),
-        name: z.string(),
-        sha1: z.string(),
-        scopes: z.array(z.string()).nullable().default([]),
-    });
-    const hook = z.object({
-        id: z.number(),
-        type: z.string(),
-        active: z.boolean(),
-        events: z.array(z.string()),
-        config: z.object({ url: z.string(), content_type: z.string() }).loose(),
-        branch_filter: z.string().default(""),
-        /** Gitea returns the header in clear (webhook_model.HeaderAuthorization): treat as a secret. */
-        authorization_header: z.string().default(""),
-    });
-    return {
-        repo: z.object({
-            id: z.number(),
-            name: z.string(),
-            full_name: z.string(),
-            owner: z.object({ login: z.string() }),
-            private: z.boolean(),
-            description: z.string().default(""),
-            default_branch: z.string(),
-            empty: z.boolean().default(false),
-            clone_url: z.string(),
-            html_url: z.string(),
-        }),
-        hook,
-        hooks: z.array(hook),
-        contents,
-        files: z.object({
-            files: z.array(contents.nullable()).nullable().default([]),
-            commit: z.object({ sha: z.string() }).loose(),
-        }),
-        branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
-        token,
-        tokenList: z.array(token.omit({ sha1: true })),
-        version: z.object({ version: z.string() }),
-    };
-};
-
-/** The response schemas (a fresh set per call; see above why none is kept in module scope). */
-export const giteaSchemas = schemas;
-type Schemas = ReturnType<typeof schemas>;
-export type GiteaRepo = z.infer<Schemas["repo"]>;
-export type GiteaHook = z.infer<Schemas["hook"]>;
-export type GiteaContents = z.infer<Schemas["contents"]>;
-export type GiteaAccessToken = z.infer<Schemas["token"]>;
 
 export interface HookSpec {
     url: string;
@@ -98,6 +34,10 @@ export interface FileChange {
 }
 
 const seg = (s: string) => encodeURIComponent(s);
+// Gitea's MAX_RESPONSE_ITEMS default (modules/setting/api.go); a bound on pages keeps a server that
+// never reaches its own total from looping forever.
+const HOOK_PAGE_SIZE = 50;
+const HOOK_PAGES_MAX = 200;
 const filePath = (p: string) => p.split("/").map(seg).join("/");
 
 export class GiteaClient {
@@ -243,10 +183,33 @@ export class GiteaClient {
         });
     }
 
+    /**
+     * Every webhook of a repository. Gitea pages the list (routers/api/v1/repo/hook.go ListHooks with
+     * utils.GetListOptions: 30 per page by default, MAX_RESPONSE_ITEMS 50 at most, the total in
+     * X-Total-Count), so pages are read until the total is reached or a page comes back empty —
+     * never "until a short page", since the server may cap the page size below what was asked.
+     */
     async listHooks(owner: string, repo: string): Promise<GiteaHook[]> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks` };
-        const res = await this.http.expect(req, 200);
-        return this.http.parse(schemas().hooks, req, res);
+        const path = `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks`;
+        const out: GiteaHook[] = [];
+        for (let page = 1; page <= HOOK_PAGES_MAX; page++) {
+            const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: String(HOOK_PAGE_SIZE) } };
+            const res = await this.http.expect(req, 200);
+            const hooks = this.http.parse(schemas().hooks, req, res);
+            out.push(...hooks);
+            const total = Number.parseInt(res.headers.get("x-total-count") ?? "", 10);
+            if (hooks.length === 0 || (Number.isFinite(total) && out.length >= total)) return out;
+        }
+        throw new HttpError("Gitea", "GET", path, 200, "invalid-response", `more than ${HOOK_PAGES_MAX} pages of webhooks`);
+    }
+
+    /** One webhook of a repository by id, or undefined when Gitea answers 404 (gone, or another repository's). */
+    async getHook(owner: string, repo: string, id: number): Promise<GiteaHook | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks/${id}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().hook, req, res);
     }
 
     /**
