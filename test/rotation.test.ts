@@ -36,8 +36,7 @@ function seedCalls(run: ProgramRun, urls: { gitea: string; jenkins: string }): {
     return run.recorder.resources
         .filter((r) => r.type.startsWith(SEED))
         .map((r) => {
-            const { __provider, ...inputs } = r.inputs;
-            void __provider;
+            const { __provider: _, ...inputs } = r.inputs;
             for (const conn of ["gitea", "jenkins"] as const) if (inputs[conn]) inputs[conn] = { ...inputs[conn], url: urls[conn], readyTimeoutMs: 5000 };
             return { name: r.name, inputs };
         })

@@ -21,8 +21,7 @@ const sha = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).diges
 /** What of the values ends up in the Jenkins StatefulSet's pod template (all but the JCasC scripts). */
 function jenkinsPodTemplate(values: Values): string {
     const { JCasC, ...controller } = values.controller ?? {};
-    const { configScripts, ...jcasc } = JCasC ?? {};
-    void configScripts;
+    const { configScripts: _, ...jcasc } = JCasC ?? {};
     return sha({ ...values, controller: { ...controller, JCasC: jcasc } });
 }
 
