@@ -58,8 +58,9 @@ export function redact(s: string, secrets: readonly string[]): string {
     return out;
 }
 
-// Names (of headers, JSON fields, XML elements) whose values are credentials. Arrays and regexps
-// built per call: Pulumi's closure serialization turns a captured Set into a plain object.
+// Names (of headers, JSON fields, XML elements) whose values are credentials. Plain arrays and
+// RegExps (no global flag, so no lastIndex state): Pulumi's closure serialization turns a captured
+// Set into a plain object.
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|crumb|token|secret|password|api-?key/i;
 const SECRET_FIELD = /(password|passwd|passphrase|secret|token|authorization|authorization_header|api_?key|private_?key|sha1|credentials?)$/i;
 const SECRET_XML_ELEMENTS = ["secret", "password", "passphrase", "privateKey", "secretBytes", "token", "apiToken"];
