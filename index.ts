@@ -58,7 +58,6 @@ const jenkins = new Jenkins(JENKINS, {
 new AgentRbac("agent-rbac", {
     namespace: namespaces.names.agents!,
     controllerServiceAccount: { name: jenkins.serviceAccountName, namespace: namespaces.names.jenkins! },
-    registrySecretName: harborAuth.secretName,
 });
 
 // Audit mode: enforcing on day one would block the charts themselves. Gitea's and Jenkins'
