@@ -1,0 +1,60 @@
+// Our model of Kyverno v1.19.0's autogen and exceptions (test/support/kyvernoAutogen.ts), which lets our
+// evaluators judge Pod controllers the way the CLI does; `npm run test:kyverno` compares it with the CLI
+// on every fixture. Here: the rewriting rules it cites, on small cases.
+import * as assert from "node:assert/strict";
+import { CATALOGUE } from "../policies/catalogue";
+import { asController, FIXTURES } from "../policies/fixtures";
+import { celPolicyExceptionManifest, clusterPolicyManifest, policyExceptionManifest, validatingPolicyManifest } from "../components/kyvernoPolicies";
+import { autogenCel, autogenValidate, modelClusterPolicy, modelValidatingPolicy, reportedRuleName } from "./support/kyvernoAutogen";
+
+const requireAppLabel = CATALOGUE.find((r) => r.name === "require-app-label")!;
+const labelled = FIXTURES["require-app-label"]!.pass[0]!.pod;
+
+describe("Kyverno autogen and exceptions (model)", () => {
+    it("names autogen rules as pkg/autogen/v1 does (63-character cap)", () => {
+        assert.equal(reportedRuleName("r", "Pod"), "r");
+        assert.equal(reportedRuleName("r", "StatefulSet"), "autogen-r");
+        assert.equal(reportedRuleName("r", "CronJob"), "autogen-cronjob-r");
+        assert.equal(reportedRuleName("x".repeat(70), "CronJob").length, 63);
+    });
+
+    it("ClusterPolicy: wraps a pattern under the template, rewrites request.object paths as text", () => {
+        assert.deepEqual(autogenValidate({ pattern: { metadata: { labels: { a: "?*" } } } }, "Deployment"), { pattern: { spec: { template: { metadata: { labels: { a: "?*" } } } } } });
+        assert.deepEqual(autogenValidate({ pattern: { spec: {} } }, "CronJob"), { pattern: { spec: { jobTemplate: { spec: { template: { spec: {} } } } } } });
+        assert.deepEqual(autogenValidate({ foreach: [{ list: "request.object.spec.containers" }] }, "Job"), { foreach: [{ list: "request.object.spec.template.spec.containers" }] });
+    });
+
+    it("ValidatingPolicy: rewrites object.spec/object.metadata as text, but not object.?metadata nor .namespace", () => {
+        const rw = (e: string, kind: "Deployment" | "CronJob" = "Deployment") => autogenCel({ validations: [{ expression: e, message: "" }] }, kind).validations[0]!.expression;
+        assert.equal(rw("object.spec.containers.all(c, true)"), "object.spec.template.spec.containers.all(c, true)");
+        assert.equal(rw("object.metadata.labels['a'] != ''"), "object.spec.template.metadata.labels['a'] != ''");
+        assert.equal(rw("object.metadata.labels['a'] != ''", "CronJob"), "object.spec.jobTemplate.spec.template.metadata.labels['a'] != ''");
+        assert.equal(rw("object.?metadata.?labels['a'].orValue('') != ''"), "object.?metadata.?labels['a'].orValue('') != ''");
+        assert.equal(rw("object.metadata.namespace == 'x'"), "object.metadata.namespace == 'x'");
+        assert.equal(rw("object.metadata.namespaceX == 'x'"), "object.spec.template.metadata.namespaceX == 'x'");
+    });
+
+    it("a label check written object.?metadata reads the controller's own labels, object.metadata the template's", () => {
+        const deployment = asController("Deployment", labelled);
+        const vp = (expression: string) => ({ metadata: { name: "p" }, spec: { validations: [{ expression, message: "m" }] } });
+        // asController puts the labels on the template only.
+        assert.equal(modelValidatingPolicy(vp("object.metadata.?labels[?'app.kubernetes.io/name'].orValue('') != ''"), [], "Deployment", deployment), "pass");
+        assert.equal(modelValidatingPolicy(vp("object.?metadata.?labels[?'app.kubernetes.io/name'].orValue('') != ''"), [], "Deployment", deployment), "fail");
+    });
+
+    it("exceptions: skip in a listed namespace (kyverno.io/v2 by kind and rule; CEL by matchConditions on the object itself)", () => {
+        const pod = (ns: string) => asController("CronJob", { ...labelled, metadata: { ...labelled.metadata, namespace: ns } });
+        const inNs = (ns: string) => ({ ...pod(ns), metadata: { name: "x", namespace: ns } });
+        const cp = clusterPolicyManifest(requireAppLabel) as unknown as Record<string, unknown>;
+        const cpx = policyExceptionManifest(requireAppLabel, ["gitea"], "kyverno") as unknown as Record<string, unknown>;
+        assert.equal(modelClusterPolicy(cp, [cpx], "CronJob", inNs("gitea")), "skip");
+        assert.equal(modelClusterPolicy(cp, [cpx], "CronJob", inNs("jenkins-agents")), "pass");
+        const vp = validatingPolicyManifest(requireAppLabel) as unknown as Record<string, unknown>;
+        const vpx = celPolicyExceptionManifest(requireAppLabel, ["gitea"], "kyverno") as unknown as Record<string, unknown>;
+        assert.equal(modelValidatingPolicy(vp, [vpx], "CronJob", inNs("gitea")), "skip");
+        assert.notEqual(modelValidatingPolicy(vp, [vpx], "CronJob", inNs("jenkins-agents")), "skip");
+        // An exception for another policy does not apply.
+        const other = policyExceptionManifest(CATALOGUE[0]!, ["gitea"], "kyverno") as unknown as Record<string, unknown>;
+        assert.equal(modelClusterPolicy(cp, [other], "CronJob", inNs("gitea")), "pass");
+    });
+});
