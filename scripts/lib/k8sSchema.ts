@@ -1,3 +1,4 @@
+// Shared by the tests (test/support/k8sSchema.ts re-exports it) and `npm run check:charts`.
 // Validates core Kubernetes objects against the Kubernetes OpenAPI schema, as two maintained npm
 // packages generated from it carry it:
 //  - kubernetes-models (tommy351): ajv validators compiled from the OpenAPI definitions — types,

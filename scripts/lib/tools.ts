@@ -74,11 +74,11 @@ const isExecutable = (f: string) => {
 };
 
 /** The directories of `bash scripts/tools.sh path`, or [] when the script is not there (or fails). */
-function toolsScriptDirs(repo: string): string[] {
+function toolsScriptDirs(repo: string, env: NodeJS.ProcessEnv): string[] {
     const script = path.join(repo, "scripts", "tools.sh");
     if (!fs.existsSync(script)) return [];
     try {
-        const out = execFileSync("bash", [script, "path"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+        const out = execFileSync("bash", [script, "path"], { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "ignore"] });
         return out.trim().split(":").filter(Boolean);
     } catch {
         return [];
@@ -97,7 +97,7 @@ export function findTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env, r
     }
     looked.push(`$${spec.env} (unset)`);
 
-    const dirs = toolsScriptDirs(repo);
+    const dirs = toolsScriptDirs(repo, env);
     for (const dir of dirs) {
         const candidate = path.join(dir, spec.binary);
         // tools.sh lists every tool's dir whether built or not; only a finished build counts.
