@@ -4,7 +4,7 @@
 //  2. `kyverno apply` on the same files: Kyverno's verdict on every fixture is the truth, and the
 //     fixture's own expectation, our TypeScript checker (policies/check.ts), the pack
 //     (policies/pack.ts through CrossGuard's proxy) and our evaluators with Kyverno's autogen and
-//     exceptions modelled (test/support/kyvernoAutogen.ts) must all agree with it;
+//     exceptions modelled (tes./support/kyvernoModel.ts) must all agree with it;
 //  3. `kyverno apply` of the policies and exceptions the program registers over the program's own
 //     objects: zero failures in the agents namespace, and every object judged by every policy.
 // Run: npm run test:kyverno (or test:tools). Needs the CLI; fails when it is missing unless
@@ -22,7 +22,7 @@ import { defaultSuiteOptions, policyFolder, RENDERINGS, writeKyvernoSuite, type 
 import { kyvernoApply, kyvernoTest, type ReportResult } from "../../scripts/lib/kyvernoCli";
 import { findTool, SKIP_ENV, ToolMissingError } from "../../scripts/lib/tools";
 import { runPolicy } from "../support/crossguard";
-import { modelClusterPolicy, modelValidatingPolicy, type WorkloadKind } from "../support/kyvernoAutogen";
+import { modelClusterPolicy, modelValidatingPolicy, type WorkloadKind } from "../support/kyvernoModel";
 import { programObjects } from "../support/programObjects";
 
 const TYPE_OF: Record<string, string> = { Pod: "kubernetes:core/v1:Pod", ...Object.fromEntries(CONTROLLERS.map((c) => [c.kind, c.type])) };

@@ -1,11 +1,11 @@
-// Our model of Kyverno v1.19.0's autogen and exceptions (test/support/kyvernoAutogen.ts), which lets our
+// Our model of Kyverno v1.19.0's autogen and exceptions (tes./support/kyvernoModel.ts), which lets our
 // evaluators judge Pod controllers the way the CLI does; `npm run test:kyverno` compares it with the CLI
 // on every fixture. Here: the rewriting rules it cites, on small cases.
 import * as assert from "node:assert/strict";
 import { CATALOGUE } from "../policies/catalogue";
 import { asController, FIXTURES } from "../policies/fixtures";
 import { celPolicyExceptionManifest, clusterPolicyManifest, policyExceptionManifest, validatingPolicyManifest } from "../components/kyvernoPolicies";
-import { autogenCel, autogenValidate, modelClusterPolicy, modelValidatingPolicy, reportedRuleName } from "./support/kyvernoAutogen";
+import { autogenCel, autogenValidate, modelClusterPolicy, modelValidatingPolicy, reportedRuleName } from "./support/kyvernoModel";
 
 const requireAppLabel = CATALOGUE.find((r) => r.name === "require-app-label")!;
 const labelled = FIXTURES["require-app-label"]!.pass[0]!.pod;
