@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { CATALOGUE } from "../policies/catalogue";
 import { asController, FIXTURES } from "../policies/fixtures";
 import { celPolicyExceptionManifest, clusterPolicyManifest, policyExceptionManifest, validatingPolicyManifest } from "../components/kyvernoPolicies";
-import { autogenCel, autogenValidate, modelClusterPolicy, modelValidatingPolicy, reportedRuleName } from "./support/kyvernoModel";
+import { autogenValidate, modelClusterPolicy, modelValidatingPolicy, reportedRuleName } from "./support/kyvernoModel";
 
 const requireAppLabel = CATALOGUE.find((r) => r.name === "require-app-label")!;
 const labelled = FIXTURES["require-app-label"]!.pass[0]!.pod;
@@ -24,19 +24,10 @@ describe("Kyverno autogen and exceptions (model)", () => {
         assert.deepEqual(autogenValidate({ foreach: [{ list: "request.object.spec.containers" }] }, "Job"), { foreach: [{ list: "request.object.spec.template.spec.containers" }] });
     });
 
-    it("ValidatingPolicy: rewrites object.spec/object.metadata as text, but not object.?metadata nor .namespace", () => {
-        const rw = (e: string, kind: "Deployment" | "CronJob" = "Deployment") => autogenCel({ validations: [{ expression: e, message: "" }] }, kind).validations[0]!.expression;
-        assert.equal(rw("object.spec.containers.all(c, true)"), "object.spec.template.spec.containers.all(c, true)");
-        assert.equal(rw("object.metadata.labels['a'] != ''"), "object.spec.template.metadata.labels['a'] != ''");
-        assert.equal(rw("object.metadata.labels['a'] != ''", "CronJob"), "object.spec.jobTemplate.spec.template.metadata.labels['a'] != ''");
-        assert.equal(rw("object.?metadata.?labels['a'].orValue('') != ''"), "object.?metadata.?labels['a'].orValue('') != ''");
-        assert.equal(rw("object.metadata.namespace == 'x'"), "object.metadata.namespace == 'x'");
-        assert.equal(rw("object.metadata.namespaceX == 'x'"), "object.spec.template.metadata.namespaceX == 'x'");
-    });
-
     it("a label check written object.?metadata reads the controller's own labels, object.metadata the template's", () => {
         const deployment = asController("Deployment", labelled);
-        const vp = (expression: string) => ({ metadata: { name: "p" }, spec: { validations: [{ expression, message: "m" }] } });
+        const matchConstraints = { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }] };
+        const vp = (expression: string) => ({ metadata: { name: "p" }, spec: { matchConstraints, validations: [{ expression, message: "m" }] } });
         // asController puts the labels on the template only.
         assert.equal(modelValidatingPolicy(vp("object.metadata.?labels[?'app.kubernetes.io/name'].orValue('') != ''"), [], "Deployment", deployment), "pass");
         assert.equal(modelValidatingPolicy(vp("object.?metadata.?labels[?'app.kubernetes.io/name'].orValue('') != ''"), [], "Deployment", deployment), "fail");
