@@ -36,8 +36,10 @@ export type WorkloadKind = "Pod" | ControllerKind;
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = ["Pod", ...CONTROLLERS.map((c) => c.kind)];
 
 // Short, unique name prefixes: `kyverno test` matches expected resources by name (and namespace)
-// across kinds (commands/test/output.go printTestResult), so each kind gets its own names.
+// across kinds (commands/test/output.go printTestResult), so each kind gets its own names; and the
+// rendering is in the name too, so a row of the CLI's output names one case of the whole suite.
 const PREFIX: Readonly<Record<WorkloadKind, string>> = { Pod: "pod", Deployment: "deploy", StatefulSet: "sts", DaemonSet: "ds", ReplicaSet: "rs", Job: "job", CronJob: "cj" };
+const RENDERING_PREFIX: Readonly<Record<KyvernoPolicyType, string>> = { ClusterPolicy: "cp", ValidatingPolicy: "vp" };
 
 export interface SuiteOptions {
     /** The build agents' namespace: never exempt. */
@@ -105,7 +107,7 @@ export function suiteCases(opts: SuiteOptions = defaultSuiteOptions()): SuiteCas
             for (const [verdict, list] of [["pass", fx.pass], ["fail", fx.fail]] as const) {
                 list.forEach((f, i) => {
                     for (const kind of WORKLOAD_KINDS) {
-                        const base = `${PREFIX[kind]}-${verdict}${i}-${f.pod.metadata.name}`;
+                        const base = `${RENDERING_PREFIX[rendering]}-${PREFIX[kind]}-${verdict}${i}-${f.pod.metadata.name}`;
                         const common = { rendering, policy: rule.name, rule: rendering === "ClusterPolicy" ? reportedRule(rule, kind) : "", fixture: f.name, fixtureVerdict: verdict, kind };
                         cases.push({ ...common, expected: verdict, name: base, namespace: opts.agentsNamespace, file: `${verdict}.yaml`, object: objectFor(kind, f, base, opts.agentsNamespace) });
                         // Each exempt namespace in turn, so every one of them is exercised.

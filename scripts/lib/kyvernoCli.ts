@@ -1,7 +1,8 @@
 // Runs the Kyverno CLI (kubectl-kyverno v1.19.0, built by scripts/tools.sh) and reads what it says.
 //  - `kyverno apply … --policy-report --output-format json`: one openreports.io/v1alpha1 report per
 //    run (cmd/cli/kubectl-kyverno/commands/apply/print.go printReports), whose results carry
-//    policy, rule, result (pass/fail/warn/error/skip) and the subject. No --audit-warn: with it an
+//    policy, rule (none for a ValidatingPolicy), result (pass/fail/warn/error/skip) and the subject
+//    (`resources` in v1.19.0; `subjects` in later openreports). No --audit-warn: with it an
 //    Audit policy's failure becomes "warn" (report/report.go ComputePolicyReportResult); without it
 //    an audit failure is a "fail", counted, and the command exits 1 (apply/command.go exit).
 //  - `kyverno test <dir>`: the Test files found below dir; exit status non-zero when any expected

@@ -22,6 +22,7 @@ export interface SourcedObject {
 export interface ProgramObjects {
     readonly policies: readonly Obj[];
     readonly exceptions: readonly Obj[];
+    /** Every Pod-bearing object: registered, seeded, and the agent Pod. */
     readonly workloads: readonly SourcedObject[];
     readonly agentsNamespace: string;
     readonly exemptNamespaces: readonly string[];
@@ -34,6 +35,8 @@ export function apiVersionKind(type: string): { apiVersion: string; kind: string
     return { apiVersion: m[1] === "core" ? m[2]! : `${m[1]}/${m[2]}`, kind: m[3]! };
 }
 
+const POD_KINDS = new Set(Object.keys(POD_TEMPLATE_PATHS).map((t) => t.split(":").pop()!));
+
 function seededManifests(r: Recorder): SourcedObject[] {
     const out: SourcedObject[] = [];
     for (const res of r.ofType("pulumi-nodejs:dynamic/seed:GiteaFiles")) {
@@ -41,8 +44,9 @@ function seededManifests(r: Recorder): SourcedObject[] {
             if (!/\.ya?ml$/.test(f.path)) continue;
             for (const doc of parseAllDocuments(f.content)) {
                 const o = doc.toJS() as Obj | null;
-                // Kustomization and other non-API files are not objects a cluster receives.
-                if (o && typeof o.apiVersion === "string" && typeof o.kind === "string" && o.kind !== "Kustomization") {
+                // Only what runs Pods: the catalogue's rules judge nothing else (the Service, the
+                // Kustomization file).
+                if (o && typeof o.apiVersion === "string" && typeof o.kind === "string" && POD_KINDS.has(o.kind)) {
                     out.push({ source: `seeded ${res.inputs.repo} ${f.path}`, object: o });
                 }
             }
