@@ -2,6 +2,7 @@
 // user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
+import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy } from "./http";
 
@@ -10,6 +11,8 @@ export interface GiteaConnection extends ConnectionTuning {
     url: string;
     username: string;
     password: string;
+    /** Entries per page of a tree read. Default (and Gitea's maximum): 1000. */
+    treePageSize?: number;
 }
 
 // The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
@@ -27,6 +30,8 @@ const schemas = () => {
         encoding: z.string().nullable().optional(),
         content: z.string().nullable().optional(),
     });
+    // modules/structs/repo_tree.go GitEntry / GitTreeResponse.
+    const treeEntry = z.object({ path: z.string(), mode: z.string(), type: z.string(), size: z.number().default(0), sha: z.string() });
     const token = z.object({
         id: z.number(),
         name: z.string(),
@@ -63,7 +68,14 @@ const schemas = () => {
             files: z.array(contents.nullable()).nullable().default([]),
             commit: z.object({ sha: z.string() }).loose(),
         }),
-        branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
+        tree: z.object({
+            sha: z.string(),
+            // nil when the page starts past the last entry (services/repository/files/tree.go).
+            tree: z.array(treeEntry).nullable().default([]),
+            truncated: z.boolean().default(false),
+            page: z.number().default(1),
+            total_count: z.number().default(0),
+        }),
         token,
         tokenList: z.array(token.omit({ sha1: true })),
         version: z.object({ version: z.string() }),
@@ -77,6 +89,26 @@ export type GiteaRepo = z.infer<Schemas["repo"]>;
 export type GiteaHook = z.infer<Schemas["hook"]>;
 export type GiteaContents = z.infer<Schemas["contents"]>;
 export type GiteaAccessToken = z.infer<Schemas["token"]>;
+
+/** One entry of a recursive tree listing: `type` is "blob" (files, symlinks), "tree" or "commit" (submodule). */
+export interface GiteaTreeEntry {
+    readonly path: string;
+    readonly mode: string;
+    readonly type: string;
+    readonly sha: string;
+}
+
+/** A branch's whole tree: `commit` is the commit the name resolved to, `entries` every path below it. */
+export interface GiteaTree {
+    readonly commit: string;
+    readonly entries: readonly GiteaTreeEntry[];
+}
+
+/** Git's blob id of a content: SHA-1 of `blob <byte length>\0<bytes>` — what a tree lists for the file. */
+export function gitBlobSha(content: string | Buffer): string {
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
 
 export interface HookSpec {
     url: string;
@@ -103,6 +135,9 @@ const seg = (s: string) => encodeURIComponent(s);
 const HOOK_PAGE_SIZE = 50;
 const HOOK_PAGES_MAX = 200;
 const filePath = (p: string) => p.split("/").map(seg).join("/");
+// setting.API.DefaultGitTreesPerPage (modules/setting/api.go): 1000, also the most a page may hold.
+const TREE_PAGE_SIZE = 1000;
+const TREE_PAGES_MAX = 1000;
 
 export class GiteaClient {
     readonly stats: { requests: number; writes: number };
@@ -195,20 +230,42 @@ export class GiteaClient {
         return { sha: c.sha, content: Buffer.from(c.content, "base64").toString("utf8") };
     }
 
-    /** The head commit of a branch, or undefined when the branch does not exist. */
-    async getBranchHead(owner: string, repo: string, branch: string): Promise<string | undefined> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/branches/${seg(branch)}` };
-        const res = await this.http.request(req);
-        if (res.status === 404) return undefined;
-        if (res.status !== 200) throw this.http.fail(req, res);
-        return this.http.parse(schemas().branch, req, res).commit.id;
+    /**
+     * Every entry of `ref`'s tree, recursively (GET /repos/{o}/{r}/git/trees/{ref}?recursive=true), or
+     * undefined when the repository does not exist or `ref` names nothing in it (an empty repository,
+     * a missing branch). Gitea resolves a branch name in `{sha}` (modules/git/repo_tree_nogogit.go
+     * GetTree → GetRefCommitID, git's own rev lookup, so a tag of the same name would win) and answers
+     * with the resolved COMMIT id as `sha` (services/repository/files/tree.go GetTreeBySHA). A tree
+     * of more than `per_page` (at most 1000) entries comes in pages marked `truncated`; the later
+     * pages are asked of that commit id, so every page describes the same snapshot.
+     */
+    async getTree(owner: string, repo: string, ref: string): Promise<GiteaTree | undefined> {
+        const path = (r: string) => `/api/v1/repos/${seg(owner)}/${seg(repo)}/git/trees/${seg(r)}`;
+        const entries: GiteaTreeEntry[] = [];
+        let at = ref;
+        let commit: string | undefined;
+        for (let page = 1; page <= TREE_PAGES_MAX; page++) {
+            const perPage = String(this.conn.treePageSize ?? TREE_PAGE_SIZE);
+            const req: HttpRequest = { method: "GET", path: path(at), query: { recursive: "true", page: String(page), per_page: perPage } };
+            const res = await this.http.request(req);
+            if (res.status === 404 && page === 1) return undefined;
+            // GetTree answers 400 "sha not found [<ref>]" for a name that resolves to nothing.
+            if (res.status === 400 && page === 1 && /sha not found/i.test(res.text)) return undefined;
+            if (res.status !== 200) throw this.http.fail(req, res);
+            const t = this.http.parse(schemas().tree, req, res);
+            commit ??= t.sha;
+            at = commit;
+            for (const e of t.tree ?? []) entries.push({ path: e.path, mode: e.mode, type: e.type, sha: e.sha });
+            if (!t.truncated || (t.tree ?? []).length === 0) return { commit, entries };
+        }
+        throw new HttpError("Gitea", "GET", path(ref), 200, "invalid-response", `more than ${TREE_PAGES_MAX} pages of tree entries`);
     }
 
     /**
      * Applies create/update/delete operations as ONE commit (POST /repos/{o}/{r}/contents, Gitea ≥1.20).
-     * The batch is atomic, so after a failure that may have been applied the files are read back:
-     * all as desired → done (the branch head is returned); all as before → re-sent; anything else is
-     * a concurrent change and an error.
+     * The batch is atomic, so after a failure that may have been applied the branch's tree is read
+     * back (one request): every blob as desired → done (the commit the tree was read at is returned);
+     * every blob as before → re-sent; anything else is a concurrent change and an error.
      */
     async changeFiles(
         owner: string,
@@ -231,13 +288,12 @@ export class GiteaClient {
             }),
         };
         return this.reconciled<{ commitSha: string }>(req, async () => {
-            const state = await Promise.all(c.files.map((f) => this.getFile(owner, repo, f.path, c.branch)));
-            const applied = c.files.every((f, i) => (f.operation === "delete" ? state[i] === undefined : state[i]?.content === (f.content ?? "")));
-            if (applied) {
-                const head = await this.getBranchHead(owner, repo, c.branch);
-                if (head) return { done: { commitSha: head } };
-            }
-            const untouched = c.files.every((f, i) => (f.operation === "create" ? state[i] === undefined : state[i]?.sha === f.sha));
+            // One tree read tells both: the blob ids there against the ones we sent and the ones we replaced.
+            const tree = await this.getTree(owner, repo, c.branch);
+            const blobs = new Map((tree?.entries ?? []).filter((e) => e.type === "blob").map((e) => [e.path, e.sha]));
+            const applied = c.files.every((f) => (f.operation === "delete" ? !blobs.has(f.path) : blobs.get(f.path) === gitBlobSha(f.content ?? "")));
+            if (applied && tree) return { done: { commitSha: tree.commit } };
+            const untouched = c.files.every((f) => (f.operation === "create" ? !blobs.has(f.path) : blobs.get(f.path) === f.sha));
             return untouched ? { resend: true } : { conflict: `the files of ${owner}/${repo}@${c.branch} changed meanwhile` };
         }, (res) => {
             if (res.status !== 201) throw this.http.fail(req, res);

@@ -1,46 +1,44 @@
 import * as assert from "node:assert/strict";
-import { GiteaClient, GiteaConnection } from "../../components/seed/giteaClient";
+import { gitBlobSha, GiteaClient, GiteaConnection } from "../../components/seed/giteaClient";
 import { HttpError, ReadinessTimeoutError } from "../../components/seed/http";
-import { GITEA_PASSWORD, GITEA_USER, GITEA_VERSION, GiteaEmulator, gitBlobSha, start } from "../support/giteaEmulator";
+import { GITEA_PASSWORD, GITEA_USER } from "../support/giteaEmulator";
+import { describeTargets, GiteaTarget } from "../support/giteaTargets";
 
 // Small delays so the retry paths run in milliseconds.
 const FAST = { retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5, timeoutMs: 1000 } as const;
 
-describe("GiteaClient against the Gitea emulator", () => {
-    let emu: GiteaEmulator;
+const VERSION = (r: { method: string; path: string }) => r.path === "/api/v1/version";
+
+describeTargets("GiteaClient", (target) => {
+    let emu: GiteaTarget;
     let lines: string[];
     let conn: GiteaConnection;
     let gitea: GiteaClient;
 
-    beforeEach(async () => {
-        emu = await start();
+    beforeEach(() => {
+        emu = target();
         lines = [];
         conn = { url: emu.url, username: GITEA_USER, password: GITEA_PASSWORD, ...FAST, log: (l) => lines.push(l) };
         gitea = new GiteaClient(conn);
     });
-    afterEach(() => emu.close());
 
     const repoOpts = { name: "notes-app", private: true, description: "seeded", defaultBranch: "main", autoInit: true };
 
     describe("readiness", () => {
         it("returns the version once GET /api/v1/version answers", async () => {
-            // Ready from the second probe on (a timer raced the first probe on a loaded machine).
-            emu.state.ready = false;
-            let probes = 0;
-            emu.onRequest = (r) => {
-                if (r.path === "/api/v1/version" && ++probes === 2) emu.state.ready = true;
-            };
-            assert.equal(await gitea.waitReady(5000), GITEA_VERSION);
-            assert.ok(emu.requests("GET", "/api/v1/version").some((r) => r.status === 503));
+            // Not ready for the first probe (the Service has no ready endpoint yet: 503).
+            emu.faults.fail(1, { status: 503, match: VERSION });
+            assert.equal(await gitea.waitReady(5000), emu.version);
+            assert.deepEqual(emu.requests("GET", "/api/v1/version").map((r) => r.status), [503, 200]);
         });
 
         it("waits out a refused listener", async () => {
             await emu.faults.refuse(80);
-            assert.equal(await gitea.waitReady(5000), GITEA_VERSION);
+            assert.equal(await gitea.waitReady(5000), emu.version);
         });
 
         it("gives up after its bound with an error naming the URL and the last failure", async () => {
-            emu.state.ready = false;
+            emu.faults.fail(10_000, { status: 503, match: VERSION });
             const t0 = Date.now();
             await assert.rejects(gitea.waitReady(150), (e: unknown) => {
                 assert.ok(e instanceof ReadinessTimeoutError);
@@ -59,19 +57,17 @@ describe("GiteaClient against the Gitea emulator", () => {
             assert.equal(repo.full_name, `${GITEA_USER}/notes-app`);
             assert.equal(repo.private, true);
             assert.equal(repo.default_branch, "main");
-            assert.equal(repo.clone_url, `${emu.url}/${GITEA_USER}/notes-app.git`);
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            assert.deepEqual([...r.heads.keys()], ["main"], "auto_init made the main branch");
-            assert.equal(r.commits.length, 1);
+            assert.equal(repo.clone_url, `${emu.rootUrl}/${GITEA_USER}/notes-app.git`);
+            assert.deepEqual((await emu.hand.commits("notes-app", "main")).map((c) => c.message), ["Initial commit"], "auto_init made the main branch");
         });
 
         it("adopts an existing repository on 409: never fails, never duplicates", async () => {
-            const existing = emu.state.addRepo(GITEA_USER, "notes-app", { description: "hand-made", private: false });
+            const existing = await emu.hand.addRepo("notes-app", { description: "hand-made", private: false });
             const { repo, adopted } = await gitea.createRepo(repoOpts);
             assert.equal(adopted, true);
             assert.equal(repo.id, existing.id);
             assert.equal(repo.description, "hand-made", "adopted as it is; the caller diffs");
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["notes-app"]);
             assert.deepEqual(emu.log.map((l) => `${l.method} ${l.path} ${l.status}`), [
                 "POST /api/v1/user/repos 409",
                 `GET /api/v1/repos/${GITEA_USER}/notes-app 200`,
@@ -79,10 +75,10 @@ describe("GiteaClient against the Gitea emulator", () => {
         });
 
         it("adopts case-insensitively, as Gitea names are", async () => {
-            emu.state.addRepo(GITEA_USER, "Notes-App");
+            await emu.hand.addRepo("Notes-App");
             const { adopted } = await gitea.createRepo(repoOpts);
             assert.equal(adopted, true);
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["Notes-App"]);
         });
 
         it("getRepo answers undefined on 404, deleteRepo tolerates an absent repository", async () => {
@@ -90,7 +86,7 @@ describe("GiteaClient against the Gitea emulator", () => {
             await gitea.createRepo(repoOpts);
             assert.equal((await gitea.getRepo(GITEA_USER, "notes-app"))?.name, "notes-app");
             await gitea.deleteRepo(GITEA_USER, "notes-app");
-            assert.equal(emu.state.repos.size, 0);
+            assert.deepEqual(await emu.hand.repoNames(), []);
             await gitea.deleteRepo(GITEA_USER, "notes-app");
         });
 
@@ -103,7 +99,7 @@ describe("GiteaClient against the Gitea emulator", () => {
         beforeEach(() => gitea.createRepo(repoOpts));
 
         it("writes the initial file set as ONE commit through the batch endpoint", async () => {
-            const before = emu.state.repo(GITEA_USER, "notes-app")!.commits.length;
+            const before = (await emu.hand.commits("notes-app")).length;
             const { commitSha } = await gitea.changeFiles(GITEA_USER, "notes-app", {
                 branch: "main",
                 message: "seed: initial files",
@@ -114,12 +110,12 @@ describe("GiteaClient against the Gitea emulator", () => {
                     { operation: "update", path: "README.md", content: "# notes\n", sha: gitBlobSha(Buffer.from("# notes-app\n\nseeded")) },
                 ],
             });
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            assert.equal(r.commits.length, before + 1, "one commit");
-            assert.equal(r.heads.get("main"), commitSha);
-            assert.deepEqual(r.commits.at(-1)?.paths, ["Jenkinsfile", "app/server.js", "README.md"]);
+            const commits = await emu.hand.commits("notes-app");
+            assert.equal(commits.length, before + 1, "one commit");
+            assert.equal(commits.at(-1)?.sha, commitSha);
+            assert.deepEqual(commits.at(-1)?.paths.sort(), ["Jenkinsfile", "README.md", "app/server.js"]);
             assert.equal(emu.requests("POST", /\/contents$/).length, 1, "one request");
-            assert.deepEqual(emu.state.files(GITEA_USER, "notes-app"), {
+            assert.deepEqual(await emu.hand.files("notes-app"), {
                 "README.md": "# notes\n",
                 Jenkinsfile: "pipeline {}\n",
                 "app/server.js": "console.log('héllo')\n",
@@ -136,7 +132,7 @@ describe("GiteaClient against the Gitea emulator", () => {
         });
 
         it("surfaces Gitea's 422 for an update without sha as a clear error, and writes nothing", async () => {
-            const before = emu.state.repo(GITEA_USER, "notes-app")!.commits.length;
+            const before = (await emu.hand.commits("notes-app")).length;
             await assert.rejects(
                 gitea.changeFiles(GITEA_USER, "notes-app", {
                     branch: "main",
@@ -153,8 +149,62 @@ describe("GiteaClient against the Gitea emulator", () => {
                     return true;
                 },
             );
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.commits.length, before, "atomic: nothing applied");
+            assert.equal((await emu.hand.commits("notes-app")).length, before, "atomic: nothing applied");
             assert.equal(emu.requests("POST", /\/contents$/).length, 1, "a 4xx is not retried");
+        });
+
+        describe("tree reads (one request per branch snapshot)", () => {
+            const files = { "b.txt": "b", "a/x.txt": "x", "a/y/z.txt": "z", "a.b": "dot", "Jenkinsfile": "pipeline {}\n" };
+            beforeEach(() =>
+                gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "files", files: Object.entries(files).map(([path, content]) => ({ operation: "create" as const, path, content })) }),
+            );
+
+            it("lists every path of the branch head with git's blob ids, the commit it read, in ONE request", async () => {
+                const mark = emu.log.length;
+                const tree = (await gitea.getTree(GITEA_USER, "notes-app", "main"))!;
+                assert.equal(emu.log.length - mark, 1);
+                assert.equal(tree.commit, (await emu.hand.commits("notes-app")).at(-1)!.sha, "a branch name resolves to its head commit");
+                // git ls-tree -t -r order: bytewise, a directory sorting as "name/", each before its contents.
+                assert.deepEqual(tree.entries.map((e) => `${e.type} ${e.mode} ${e.path}`), [
+                    "blob 100644 Jenkinsfile",
+                    "blob 100644 README.md",
+                    "blob 100644 a.b",
+                    "tree 040000 a",
+                    "blob 100644 a/x.txt",
+                    "tree 040000 a/y",
+                    "blob 100644 a/y/z.txt",
+                    "blob 100644 b.txt",
+                ]);
+                for (const [path, content] of Object.entries(files)) assert.equal(tree.entries.find((e) => e.path === path)?.sha, gitBlobSha(content), path);
+                // The directory's id is git's own tree id: the same content gives the same id in another commit.
+                const dir = tree.entries.find((e) => e.path === "a/y")!.sha;
+                assert.match(dir, /^[0-9a-f]{40}$/);
+                await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "other", files: [{ operation: "create", path: "c.txt", content: "c" }] });
+                assert.equal((await gitea.getTree(GITEA_USER, "notes-app", "main"))!.entries.find((e) => e.path === "a/y")!.sha, dir);
+            });
+
+            it("reads a big tree page by page (truncated), every page at the commit the first one resolved", async () => {
+                const small = new GiteaClient({ ...conn, treePageSize: 3 });
+                const head = (await emu.hand.commits("notes-app")).at(-1)!.sha;
+                let pages = 0;
+                emu.onRequest = async (req) => {
+                    // Someone pushes while we page: the later pages must still describe the first snapshot.
+                    if (req.path.includes("/git/trees/") && ++pages === 2) await emu.hand.putFile("notes-app", "late.txt", "late");
+                };
+                const tree = (await small.getTree(GITEA_USER, "notes-app", "main"))!;
+                assert.equal(tree.commit, head);
+                assert.equal(tree.entries.length, 8);
+                assert.ok(!tree.entries.some((e) => e.path === "late.txt"));
+                const reqs = emu.requests("GET", /\/git\/trees\//);
+                assert.deepEqual(reqs.map((r) => [r.path.split("/").pop(), new URLSearchParams(r.query).get("page")]), [["main", "1"], [head, "2"], [head, "3"]]);
+            });
+
+            it("answers undefined for a branch, repository or empty repository that is not there", async () => {
+                assert.equal(await gitea.getTree(GITEA_USER, "notes-app", "no-such-branch"), undefined);
+                assert.equal(await gitea.getTree(GITEA_USER, "no-such-repo", "main"), undefined);
+                await emu.hand.addRepo("bare", { autoInit: false });
+                assert.equal(await gitea.getTree(GITEA_USER, "bare", "main"), undefined);
+            });
         });
 
         it("a stale sha is a 422 too", async () => {
@@ -176,7 +226,7 @@ describe("GiteaClient against the Gitea emulator", () => {
             assert.equal(h.config.content_type, "json");
             assert.equal(h.branch_filter, "main");
             assert.equal(h.authorization_header, "Bearer hook-token-123");
-            const stored = emu.state.repo(GITEA_USER, "notes-app")!.hooks.get(h.id)!;
+            const stored = (await emu.hand.hooks("notes-app")).find((x) => x.id === h.id)!;
             assert.equal(stored.active, true);
             assert.equal(stored.type, "gitea");
 
@@ -186,13 +236,12 @@ describe("GiteaClient against the Gitea emulator", () => {
             assert.deepEqual((await gitea.listHooks(GITEA_USER, "notes-app")).map((x) => x.id), [h.id]);
 
             await gitea.deleteHook(GITEA_USER, "notes-app", h.id);
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.hooks.size, 0);
+            assert.deepEqual(await emu.hand.hooks("notes-app"), []);
             await gitea.deleteHook(GITEA_USER, "notes-app", h.id);
         });
 
         it("lists every hook across Gitea's pages (30 by default, 50 at most per page)", async () => {
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            for (let i = 0; i < 73; i++) emu.state.addHook(r, { url: `http://h/${i}` });
+            for (let i = 0; i < 73; i++) await emu.hand.addHook("notes-app", { url: `http://h/${i}` });
             const all = await gitea.listHooks(GITEA_USER, "notes-app");
             assert.equal(new Set(all.map((h) => h.id)).size, 73);
             assert.ok(emu.requests("GET", /\/hooks$/).length >= 2, "more than one page was read");
@@ -219,7 +268,7 @@ describe("GiteaClient against the Gitea emulator", () => {
             assert.equal(user.status, 403);
             assert.match(((await user.json()) as { message: string }).message, /required=\[read:user\]/);
             await gitea.deleteAccessToken("jenkins");
-            assert.equal(emu.state.tokens.length, 0);
+            assert.deepEqual(await emu.hand.tokens(), []);
             await gitea.deleteAccessToken(t.id);
         });
 
@@ -259,7 +308,7 @@ describe("GiteaClient against the Gitea emulator", () => {
             await emu.faults.refuse(100);
             const { adopted } = await patient.createRepo(repoOpts);
             assert.equal(adopted, false);
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["notes-app"]);
         });
 
         it("a slow response hits the per-attempt timeout; the retry succeeds", async () => {
@@ -284,7 +333,7 @@ describe("GiteaClient against the Gitea emulator", () => {
             const { repo, adopted } = await gitea.createRepo(repoOpts);
             assert.equal(repo.name, "notes-app");
             assert.equal(adopted, false, "it was most likely ours");
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["notes-app"]);
             assert.deepEqual(emu.requests("POST").map((r) => r.status), [500, 409]);
         });
 
@@ -293,43 +342,47 @@ describe("GiteaClient against the Gitea emulator", () => {
             emu.faults.fail(1, { afterApply: true, match: POST(/\/contents$/) });
             const files = [{ operation: "create" as const, path: "Jenkinsfile", content: "pipeline {}" }];
             const { commitSha } = await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files });
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            assert.equal(r.commits.length, 2);
-            assert.equal(commitSha, r.heads.get("main"));
+            const commits = await emu.hand.commits("notes-app");
+            assert.equal(commits.length, 2);
+            assert.equal(commitSha, commits.at(-1)?.sha, "the commit the read-back found");
             assert.equal(emu.requests("POST", /\/contents$/).length, 1, "not re-sent");
+            assert.equal(emu.requests("GET", /\/git\/trees\//).length, 1, "one tree read decided it");
         });
 
         it("changeFiles: a reset before anything was applied is re-sent once", async () => {
             await gitea.createRepo(repoOpts);
             emu.faults.reset(1, { match: POST(/\/contents$/) });
             await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files: [{ operation: "create", path: "x", content: "1" }] });
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.commits.length, 2);
+            assert.equal((await emu.hand.commits("notes-app")).length, 2);
             assert.deepEqual(emu.requests("POST", /\/contents$/).map((r) => r.status), [0, 201]);
         });
 
         it("changeFiles: a concurrent change after an ambiguous failure is an error, not a blind re-send", async () => {
             await gitea.createRepo(repoOpts);
-            const readme = gitBlobSha(Buffer.from("# notes-app\n"));
+            const readme = (await gitea.getFile(GITEA_USER, "notes-app", "README.md"))!.sha;
             emu.faults.fail(1, { match: POST(/\/contents$/) });
             // Someone else edits README.md between our failed POST and the read-back.
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            emu.onRequest = (req) => {
-                if (req.method === "GET" && req.path.endsWith("/README.md")) {
-                    r.branches.get("main")!.set("README.md", { content: Buffer.from("theirs"), sha: gitBlobSha(Buffer.from("theirs")) });
+            let edited = false;
+            emu.onRequest = async (req) => {
+                if (req.method === "GET" && req.path.includes("/git/trees/") && !edited) {
+                    edited = true;
+                    await emu.hand.putFile("notes-app", "README.md", "theirs");
                 }
             };
             await assert.rejects(
                 gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files: [{ operation: "update", path: "README.md", content: "ours", sha: readme }] }),
                 /HTTP 503.*read back: the files of gitea_admin\/notes-app@main changed meanwhile/,
             );
+            assert.ok(edited, "the read-back ran");
             assert.equal(emu.requests("POST", /\/contents$/).length, 1);
+            assert.equal((await emu.hand.files("notes-app"))["README.md"], "theirs", "theirs is kept");
         });
 
         it("createHook: a 5xx after the hook was created reuses it — one hook", async () => {
             await gitea.createRepo(repoOpts);
             emu.faults.fail(1, { afterApply: true, match: POST(/\/hooks$/) });
             const h = await gitea.createHook(GITEA_USER, "notes-app", { url: "http://j/invoke", contentType: "json", events: ["push"], active: true });
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.hooks.size, 1);
+            assert.deepEqual((await emu.hand.hooks("notes-app")).map((x) => x.id), [h.id]);
             assert.equal(h.active, true);
             assert.equal(emu.requests("POST", /\/hooks$/).length, 1);
         });
@@ -339,8 +392,9 @@ describe("GiteaClient against the Gitea emulator", () => {
             emu.faults.slow(1, 300, { match: POST(/\/tokens$/) });
             const t = await quick.createAccessToken("jenkins", ["write:repository"]);
             await new Promise((r) => setTimeout(r, 300));
-            assert.equal(emu.state.tokens.length, 1);
-            assert.equal(emu.state.tokens[0]!.sha1, t.sha1);
+            assert.deepEqual((await emu.hand.tokens()).map((x) => x.name), ["jenkins"]);
+            // The secret we kept signs in: a repository-scoped token is refused /user for its scope (403), not as unknown (401).
+            assert.equal((await fetch(`${emu.url}/api/v1/user`, { headers: { Authorization: `token ${t.sha1}` } })).status, 403);
         });
     });
 

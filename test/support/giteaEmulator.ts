@@ -25,7 +25,14 @@ export const GITEA_PASSWORD = "gitea-Adm1n-Pa55!";
 export const GITEA_VERSION = "1.25.4";
 
 export interface GiteaFileState { content: Buffer; sha: string }
-export interface GiteaCommitState { sha: string; branch: string; message: string; paths: string[] }
+export interface GiteaCommitState {
+    sha: string;
+    branch: string;
+    message: string;
+    paths: string[];
+    /** The branch's files as this commit left them (what a tree or contents read at this commit shows). */
+    files: ReadonlyMap<string, GiteaFileState>;
+}
 export interface GiteaHookState {
     id: number;
     type: string;
@@ -110,6 +117,11 @@ export class GiteaState {
         return hook;
     }
 
+    /** Commits `changes` (content undefined = delete) to a branch, as any writer would: one commit. */
+    commitFiles(r: GiteaRepoState, branch: string, message: string, changes: { path: string; content?: Buffer }[]): GiteaCommitState {
+        return commit(r, branch, message, changes);
+    }
+
     /** Files of a branch (default branch when omitted) as path → utf8 text. */
     files(owner: string, name: string, branch?: string): Record<string, string> {
         const r = this.repo(owner, name);
@@ -134,9 +146,63 @@ function commit(r: GiteaRepoState, branch: string, message: string, changes: { p
     r.branches.set(branch, files);
     const sha = createHash("sha1").update(`${r.heads.get(branch) ?? ""}${message}${randomBytes(8).toString("hex")}`).digest("hex");
     r.heads.set(branch, sha);
-    const c = { sha, branch, message, paths: changes.map((x) => x.path) };
+    const c = { sha, branch, message, paths: changes.map((x) => x.path), files: new Map(files) };
     r.commits.push(c);
     return c;
+}
+
+/**
+ * What `{sha}` / `ref` names: a branch (its head) or a full commit id. Real Gitea hands the name to
+ * git's own rev lookup (modules/git/repo_commit_nogogit.go GetRefCommitID: `cat-file --batch-check`),
+ * which also knows tags and short ids; the seed only ever sends branch names and full ids.
+ */
+function resolveCommit(r: GiteaRepoState, ref: string): GiteaCommitState | undefined {
+    const head = r.heads.get(ref);
+    return r.commits.find((c) => c.sha === (head ?? ref));
+}
+
+interface TreeNode { mode: string; type: "blob" | "tree"; sha: string; size: number; path: string }
+
+/**
+ * `git ls-tree -t -r --long <commit>` (modules/git/tree_nogogit.go listEntriesRecursive): every tree
+ * and blob, depth first, in git's tree order (names compared bytewise, a directory as "name/"); a
+ * tree's id is git's real one (`tree <len>\0` + "<mode> <name>\0<20-byte id>" per entry).
+ */
+function lsTree(files: ReadonlyMap<string, GiteaFileState>, recursive: boolean): TreeNode[] {
+    type Dir = Map<string, Dir | GiteaFileState>;
+    const root: Dir = new Map();
+    for (const [p, f] of files) {
+        const parts = p.split("/");
+        let d = root;
+        for (const part of parts.slice(0, -1)) {
+            let next = d.get(part);
+            if (!(next instanceof Map)) d.set(part, (next = new Map()));
+            d = next;
+        }
+        d.set(parts.at(-1)!, f);
+    }
+    const key = (name: string, v: Dir | GiteaFileState) => Buffer.from(v instanceof Map ? `${name}/` : name);
+    const walk = (d: Dir, prefix: string, out: TreeNode[] | undefined): string => {
+        const sorted = [...d.entries()].sort(([a, va], [b, vb]) => Buffer.compare(key(a, va), key(b, vb)));
+        const raw: Buffer[] = [];
+        for (const [name, v] of sorted) {
+            const path = prefix + name;
+            if (v instanceof Map) {
+                const node: TreeNode = { mode: "040000", type: "tree", sha: "", size: 0, path };
+                out?.push(node);
+                node.sha = walk(v, `${path}/`, recursive ? out : undefined);
+                raw.push(Buffer.from(`40000 ${name}\0`), Buffer.from(node.sha, "hex"));
+            } else {
+                out?.push({ mode: "100644", type: "blob", sha: v.sha, size: v.content.length, path });
+                raw.push(Buffer.from(`100644 ${name}\0`), Buffer.from(v.sha, "hex"));
+            }
+        }
+        const body = Buffer.concat(raw);
+        return createHash("sha1").update(`tree ${body.length}\0`).update(body).digest("hex");
+    };
+    const out: TreeNode[] = [];
+    walk(root, "", out);
+    return out;
 }
 
 const SCOPE_RE = /^(all|(read|write):(activitypub|admin|issue|misc|notification|organization|package|repository|user))$/;
@@ -153,6 +219,8 @@ const HOOK_EVENTS = [
 // modules/setting/api.go: DEFAULT_PAGING_NUM 30, MAX_RESPONSE_ITEMS 50.
 const DEFAULT_PAGING_NUM = 30;
 const MAX_RESPONSE_ITEMS = 50;
+// modules/setting/api.go DefaultGitTreesPerPage: a tree page's default and largest size.
+const DEFAULT_GIT_TREES_PER_PAGE = 1000;
 
 export type GiteaEmulator = Emulator<GiteaState>;
 
@@ -400,9 +468,9 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
             }
             if (rest.length > 1 && method === "GET") {
                 const p = rest.slice(1).join("/");
-                const branch = req.query.get("ref") || r.defaultBranch;
-                const files = r.branches.get(branch);
-                if (!files) return notFound(state, `object does not exist [id: , rel_path: ${branch}]`);
+                const ref = req.query.get("ref") || r.defaultBranch;
+                const files = resolveCommit(r, ref)?.files;
+                if (!files) return notFound(state, `object does not exist [id: , rel_path: ${ref}]`);
                 const f = files.get(p);
                 if (f) return json(200, contentsJson(state, r, p, f, true));
                 const prefix = `${p}/`;
@@ -412,6 +480,7 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
             }
             return errorReply(state, 405, "method not allowed");
         }
+        if (rest[0] === "git" && rest[1] === "trees" && rest.length === 3 && method === "GET") return tree(state, r, rest[2]!, req.query);
         if (rest[0] === "hooks") {
             // reqToken, reqAdmin, reqWebhooksEnabled.
             const anon = reqToken(state, caller);
@@ -421,6 +490,32 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         }
     }
     return notFound(state);
+}
+
+/**
+ * routers/api/v1/repo/tree.go GetTree over services/repository/files/tree.go GetTreeBySHA: `sha` is
+ * the commit the name resolved to; `per_page` <= 0 or > 1000 is 1000, `page` <= 0 is 1; `truncated`
+ * when entries remain after this page; a page past the end has `tree: null`; the total goes in
+ * X-Total-Count too. A name that resolves to nothing (an empty repository's branch) is 400.
+ */
+function tree(state: GiteaState, r: GiteaRepoState, sha: string, query: URLSearchParams): Reply {
+    const c = resolveCommit(r, sha);
+    if (!c) return errorReply(state, 400, `sha not found [${sha}]`);
+    // ctx.FormBool: strconv.ParseBool, so "1", "t", "TRUE"… count; anything else is false.
+    const recursive = ["1", "t", "T", "TRUE", "true", "True"].includes(query.get("recursive") ?? "");
+    const entries = lsTree(c.files, recursive);
+    let perPage = formInt(query, "per_page");
+    if (perPage <= 0 || perPage > DEFAULT_GIT_TREES_PER_PAGE) perPage = DEFAULT_GIT_TREES_PER_PAGE;
+    const page = Math.max(1, formInt(query, "page"));
+    const api = `${state.baseUrl()}/api/v1/repos/${r.owner}/${r.name}`;
+    const start = perPage * (page - 1);
+    const body: Record<string, unknown> = { sha: c.sha, url: `${api}/git/trees/${c.sha}`, tree: null, truncated: false, page, total_count: entries.length };
+    if (start < entries.length) {
+        const end = Math.min(start + perPage, entries.length);
+        body.truncated = end < entries.length;
+        body.tree = entries.slice(start, end).map((e) => ({ path: e.path, mode: e.mode, type: e.type, size: e.size, sha: e.sha, url: `${api}/git/${e.type === "tree" ? "trees" : "blobs"}/${e.sha}` }));
+    }
+    return json(200, body, { "X-Total-Count": String(entries.length), "Access-Control-Expose-Headers": "X-Total-Count" });
 }
 
 function createRepo(state: GiteaState, owner: string, body: string): Reply {
