@@ -125,7 +125,12 @@ export interface FileChange {
     path: string;
     /** UTF-8 text; required for create/update. */
     content?: string;
-    /** Blob sha of the current file; required by Gitea for update/delete (422 without). */
+    /**
+     * Blob sha of the file being replaced or deleted. Gitea 1.25 does not require it (without one the
+     * change is applied to whatever the branch head holds: services/repository/files/update.go lets
+     * LastCommitID default to the head), so it is what makes a concurrent edit a 422 "sha does not
+     * match" instead of a silent overwrite: always send it.
+     */
     sha?: string;
 }
 

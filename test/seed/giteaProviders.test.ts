@@ -2,11 +2,10 @@
 // one suite against both targets: the in-process emulator and a real Gitea (test/support/giteaTargets.ts).
 import * as assert from "node:assert/strict";
 import { FileSpec, FilesInputs, HookInputs, RepoInputs, giteaFilesProvider, giteaRepositoryProvider, giteaWebhookProvider, secretDigest } from "../../components/seed/providers";
-import { GITEA_PASSWORD, GITEA_USER } from "../support/giteaEmulator";
 import { describeTargets, GiteaTarget } from "../support/giteaTargets";
 
 const writes = (t: GiteaTarget) => t.log.filter((r) => r.method !== "GET").length;
-const giteaConn = (t: GiteaTarget) => ({ url: t.url, username: GITEA_USER, password: GITEA_PASSWORD, readyTimeoutMs: 10_000 });
+const giteaConn = (t: GiteaTarget) => ({ url: t.url, username: t.username, password: t.password, readyTimeoutMs: 10_000 });
 
 /** Runs `f` with console.log captured. */
 async function captureLog<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
@@ -30,10 +29,10 @@ describeTargets("seed Gitea providers", (target) => {
         it("lifecycle: create, read, no-op re-run, drift (deleted by hand), update, retained on delete", async () => {
             const p = giteaRepositoryProvider;
             const { id, outs } = await p.create(inputs());
-            assert.equal(id, `${GITEA_USER}/notes-app`);
-            assert.equal(outs!.owner, GITEA_USER);
+            assert.equal(id, `${gitea.username}/notes-app`);
+            assert.equal(outs!.owner, gitea.username);
             assert.equal(outs!.adopted, false);
-            assert.equal(outs!.htmlUrl, `${gitea.rootUrl}/${GITEA_USER}/notes-app`);
+            assert.equal(outs!.htmlUrl, `${gitea.rootUrl}/${gitea.username}/notes-app`);
             const r = (await gitea.hand.repo("notes-app"))!;
             assert.deepEqual([r.private, r.description, r.defaultBranch, (await gitea.hand.commits("notes-app")).length], [true, "sample", "main", 1]);
 
@@ -54,8 +53,8 @@ describeTargets("seed Gitea providers", (target) => {
 
             const { lines } = await captureLog(() => p.delete!(id, outs!));
             assert.ok(await gitea.hand.repo("notes-app"), "retained by default");
-            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place \(seed\.deleteReposOnDestroy is false\)/);
-            assert.ok(!lines.join("\n").includes(GITEA_PASSWORD));
+            assert.match(lines.join("\n"), new RegExp(`leaving Gitea repository ${gitea.username}/notes-app in place \\(seed\\.deleteReposOnDestroy is false\\)`));
+            assert.ok(!lines.join("\n").includes(gitea.password));
         });
 
         it("deletes the repository when deleteOnDestroy is set", async () => {
@@ -71,7 +70,7 @@ describeTargets("seed Gitea providers", (target) => {
             const { lines } = await captureLog(() => giteaRepositoryProvider.delete!(id, outs!));
             assert.ok(await gitea.hand.repo("notes-app"), "kept");
             assert.equal(gitea.requests("DELETE").length, 0, "no DELETE sent");
-            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place: it existed before the seed/);
+            assert.match(lines.join("\n"), new RegExp(`leaving Gitea repository ${gitea.username}/notes-app in place: it existed before the seed`));
         });
 
         it("adopts an existing repository without duplicating it or writing to it", async () => {
@@ -102,7 +101,7 @@ describeTargets("seed Gitea providers", (target) => {
             // Another connection (a bound of its own) so the ready client of the first call is not reused.
             await assert.rejects(
                 giteaRepositoryProvider.create({ ...inputs(), gitea: { ...giteaConn(gitea), url: `${gitea.url}/`, readyTimeoutMs: 400 } }),
-                (e: Error) => /not ready after/.test(e.message) && !e.message.includes(GITEA_PASSWORD),
+                (e: Error) => /not ready after/.test(e.message) && !e.message.includes(gitea.password),
             );
             assert.equal(gitea.requests("POST").length, posts, "nothing is written before Gitea is ready");
         });
@@ -114,7 +113,7 @@ describeTargets("seed Gitea providers", (target) => {
             { path: "src/app.txt", content: "hello ünïcode\n" },
             { path: "k8s/deployment.yaml", content: "image: r/p/app:0.0.0\n", createOnly: true },
         ];
-        const inputs = (fs: FileSpec[] = files): FilesInputs => ({ gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", branch: "main", message: "Seed", files: fs });
+        const inputs = (fs: FileSpec[] = files): FilesInputs => ({ gitea: giteaConn(gitea), owner: gitea.username, repo: "notes-app", branch: "main", message: "Seed", files: fs });
         const trees = () => gitea.requests("GET", /\/git\/trees\//).length;
         beforeEach(() => gitea.hand.addRepo("notes-app", { autoInit: true }));
 
@@ -130,7 +129,7 @@ describeTargets("seed Gitea providers", (target) => {
             const [before, mark, treeReads] = [writes(gitea), gitea.log.length, trees()];
             assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
             assert.equal(writes(gitea), before);
-            assert.deepEqual(gitea.log.slice(mark).map((r) => `${r.method} ${r.path}`), [`GET /api/v1/repos/${GITEA_USER}/notes-app/git/trees/main`], "the re-run reads one tree, no file");
+            assert.deepEqual(gitea.log.slice(mark).map((r) => `${r.method} ${r.path}`), [`GET /api/v1/repos/${gitea.username}/notes-app/git/trees/main`], "the re-run reads one tree, no file");
             assert.equal(trees(), treeReads + 1);
 
             await gitea.hand.putFile("notes-app", "src/app.txt", "edited by hand\n");
@@ -169,7 +168,7 @@ describeTargets("seed Gitea providers", (target) => {
                 [["Jenkinsfile", "pipeline {}\n"], ["src/app.txt", "edited by hand\n"], ["k8s/deployment.yaml", "image: r/p/app:0.0.0\n"]],
             );
             assert.deepEqual(
-                gitea.log.slice(mark).map((r) => `${r.method} ${r.path.replace(`/api/v1/repos/${GITEA_USER}/notes-app`, "")}`),
+                gitea.log.slice(mark).map((r) => `${r.method} ${r.path.replace(`/api/v1/repos/${gitea.username}/notes-app`, "")}`),
                 ["GET ", "GET /git/trees/main", "GET /contents/src/app.txt"],
             );
         });
@@ -192,7 +191,7 @@ describeTargets("seed Gitea providers", (target) => {
 
         it("refuses to put a file where a directory is, naming the path", async () => {
             await gitea.hand.putFile("notes-app", "Jenkinsfile/inner.txt", "x");
-            await assert.rejects(giteaFilesProvider.create(inputs()), /gitea_admin\/notes-app@main: Jenkinsfile is a directory, not a file/);
+            await assert.rejects(giteaFilesProvider.create(inputs()), new RegExp(`${gitea.username}/notes-app@main: Jenkinsfile is a directory, not a file`));
             assert.equal(gitea.requests("POST").length, 0);
         });
 
@@ -219,7 +218,7 @@ describeTargets("seed Gitea providers", (target) => {
         const url = "http://jenkins.jenkins.svc.cluster.local:8080/generic-webhook-trigger/invoke";
         const inputs = (over: Partial<HookInputs> = {}): HookInputs => ({
             gitea: giteaConn(gitea),
-            owner: GITEA_USER,
+            owner: gitea.username,
             repo: "notes-app",
             url,
             events: ["push"],

@@ -164,7 +164,11 @@ export function giteaAppIni(o: { workDir: string; port: number; staticRoot: stri
             OFFLINE_MODE: true,
             LFS_START_SERVER: false,
         },
-        database: { DB_TYPE: "sqlite3", PATH: d("data/gitea.db") },
+        // WAL and a longer busy timeout (modules/setting/database.go: default journal mode, 500 ms):
+        // Gitea's queues write in the background while requests read, and on a loaded 2-core machine
+        // the defaults turn that into "database is locked" 500s — a SQLite artefact the chart's
+        // PostgreSQL does not have. WAL also lets a test read the database (hook_task) while Gitea writes.
+        database: { DB_TYPE: "sqlite3", PATH: d("data/gitea.db"), SQLITE_JOURNAL_MODE: "WAL", SQLITE_TIMEOUT: 10_000 },
         repository: { ROOT: d("data/repositories") },
         security: {
             INSTALL_LOCK: true,
@@ -234,7 +238,11 @@ export async function startGiteaServer(o: GiteaServerOptions): Promise<GiteaServ
     const secret = () => randomBytes(32).toString("hex");
     fs.writeFileSync(conf, giteaAppIni({ workDir, port, staticRoot: found.staticRoot, allowedHosts: o.allowedHosts, secretKey: secret(), internalToken: secret(), jwtSecret: randomBytes(32).toString("base64url") }));
     // HOME: git run by Gitea (and by tests) must not read or write the user's ~/.gitconfig.
-    const env = { ...process.env, GITEA_WORK_DIR: workDir, GITEA_CUSTOM: path.join(workDir, "custom"), HOME: path.join(workDir, "home"), GIT_CONFIG_NOSYSTEM: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, GITEA_WORK_DIR: workDir, GITEA_CUSTOM: path.join(workDir, "custom"), HOME: path.join(workDir, "home"), GIT_CONFIG_NOSYSTEM: "1" };
+    // Gitea refuses to start as root (modules/setting/setting.go loadRunModeFrom: log.Fatal unless
+    // I_AM_BEING_UNSAFE_RUNNING_AS_ROOT). CI containers often are root; a loopback-only throw-away
+    // instance is the one place where the override is harmless. Only then is it set.
+    if (process.getuid?.() === 0) env.GITEA_I_AM_BEING_UNSAFE_RUNNING_AS_ROOT = "true";
     const cleanup = () => fs.rmSync(workDir, { recursive: true, force: true });
     try {
         run(found.path, ["migrate", "--config", conf], env);
@@ -301,3 +309,4 @@ export async function startGiteaServer(o: GiteaServerOptions): Promise<GiteaServ
         await sleep(150);
     }
 }
+export const start = startGiteaServer;

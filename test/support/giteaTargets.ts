@@ -49,7 +49,8 @@ export interface RepoView {
 
 /** Out-of-band access to the target, owner = the admin user: setup, inspection and edits "by hand". */
 export interface GiteaHand {
-    addUser(name: string, password: string): Promise<void>;
+    /** Creates a user (name made unique on a shared server); resolves to the name it got. */
+    addUser(name: string, password: string): Promise<string>;
     addRepo(name: string, o?: { private?: boolean; description?: string; autoInit?: boolean; defaultBranch?: string }): Promise<RepoView>;
     repo(name: string): Promise<RepoView | undefined>;
     repoNames(): Promise<string[]>;
@@ -108,7 +109,10 @@ function emulatorHand(emu: GiteaEmulator): GiteaHand {
     const view = (r: ReturnType<typeof repo>): RepoView => ({ id: r.id, private: r.private, description: r.description, defaultBranch: r.defaultBranch, empty: r.branches.size === 0 });
     const hookView = (h: HookView) => ({ ...h, events: [...h.events] });
     return promised<GiteaHand>({
-        addUser: (name, password) => void st.users.set(name, { id: st.nextId(), password }),
+        addUser: (name, password) => {
+            st.users.set(name, { id: st.nextId(), password });
+            return name;
+        },
         addRepo: (name, o = {}) => view(st.addRepo(GITEA_USER, name, o)),
         repo: (name) => {
             const r = st.repo(GITEA_USER, name);
@@ -144,7 +148,29 @@ function emulatorHand(emu: GiteaEmulator): GiteaHand {
 // ---------------------------------------------------------------------------------------------------
 // A real Gitea: the hand is a plain API client that talks to Gitea directly (not through the proxy).
 
-function apiHand(base: string, user: string, password: string): GiteaHand & { reset(): Promise<void> } {
+interface Login {
+    readonly user: string;
+    readonly password: string;
+}
+
+let users = 0;
+/** A user name no earlier test of this process (nor an earlier process's server) used. */
+const uniqueName = (prefix: string) => `${prefix}-${process.pid.toString(36)}${(++users).toString(36)}`;
+
+/** Creates a (site admin) user with the root admin's credentials. */
+async function createUser(base: string, root: Login, name: string, password: string, admin: boolean): Promise<void> {
+    const auth = `Basic ${Buffer.from(`${root.user}:${root.password}`).toString("base64")}`;
+    const headers = { Authorization: auth, "Content-Type": "application/json" };
+    const made = await fetch(`${base}/api/v1/admin/users`, { method: "POST", headers, body: JSON.stringify({ username: name, password, email: `${name}@127.0.0.1.invalid`, must_change_password: false }) });
+    if (made.status !== 201) throw new Error(`hand: creating user ${name} → ${made.status} ${await made.text()}`);
+    if (!admin) return;
+    // CreateUserOption has no admin flag; EditUserOption does (routers/api/v1/admin/user.go EditUser).
+    const edited = await fetch(`${base}/api/v1/admin/users/${name}`, { method: "PATCH", headers, body: JSON.stringify({ login_name: name, source_id: 0, admin: true }) });
+    if (edited.status !== 200) throw new Error(`hand: making ${name} an admin → ${edited.status} ${await edited.text()}`);
+}
+
+function apiHand(base: string, owner: Login, root: Login): GiteaHand {
+    const { user, password } = owner;
     const auth = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
     const call = async (method: string, path: string, body?: unknown, ok: number[] = [200, 201, 204]): Promise<{ status: number; json: any; headers: Headers }> => {
         const res = await fetch(`${base}/api/v1${path}`, {
@@ -177,8 +203,12 @@ function apiHand(base: string, user: string, password: string): GiteaHand & { re
         }
     };
     const hooks = async (name: string) => (await paged(`${r(name)}/hooks`)).map(hookView).sort((a, b) => a.id - b.id);
-    const hand: GiteaHand & { reset(): Promise<void> } = {
-        addUser: async (name, pw) => void (await call("POST", "/admin/users", { username: name, password: pw, email: `${name}@127.0.0.1.invalid`, must_change_password: false })),
+    return {
+        addUser: async (name, pw) => {
+            const unique = uniqueName(name);
+            await createUser(base, root, unique, pw, false);
+            return unique;
+        },
         addRepo: async (name, o = {}) =>
             repoView((await call("POST", "/user/repos", { name, private: o.private ?? false, description: o.description ?? "", auto_init: o.autoInit ?? true, default_branch: o.defaultBranch ?? "main" })).json),
         repo: async (name) => {
@@ -237,14 +267,7 @@ function apiHand(base: string, user: string, password: string): GiteaHand & { re
             for (const h of await hooks(name)) await call("DELETE", `${r(name)}/hooks/${h.id}`, undefined, [204, 404]);
         },
         tokens: async () => ((await call("GET", `/users/${encodeURIComponent(user)}/tokens`)).json as any[]).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [] })),
-        /** Empties Gitea between tests: the admin's repositories and tokens, every other user. */
-        reset: async () => {
-            for (const name of await hand.repoNames()) await hand.deleteRepo(name);
-            for (const t of await hand.tokens()) await call("DELETE", `/users/${encodeURIComponent(user)}/tokens/${t.id}`, undefined, [204, 404]);
-            for (const u of await paged("/admin/users")) if (u.login !== user) await call("DELETE", `/admin/users/${encodeURIComponent(u.login)}?purge=true`, undefined, [204, 404]);
-        },
     };
-    return hand;
 }
 
 // Hop-by-hop headers and what fetch re-encodes are not forwarded.
@@ -275,14 +298,14 @@ function startProxy(upstream: string): Promise<Emulator<undefined>> {
 // ---------------------------------------------------------------------------------------------------
 // The real Gitea, once per process.
 
-let shared: Promise<{ server: GiteaServer; hand: ReturnType<typeof apiHand> }> | undefined;
+let shared: Promise<GiteaServer> | undefined;
 let announced = false;
 
 function sharedGitea() {
     return (shared ??= (async () => {
         const server = await startGiteaServer({ adminUser: GITEA_USER, adminPassword: GITEA_PASSWORD });
         console.log(`    (real Gitea ${server.version} at ${server.url}: ${server.binary})`);
-        return { server, hand: apiHand(server.url, GITEA_USER, GITEA_PASSWORD) };
+        return server;
     })());
 }
 
@@ -302,7 +325,7 @@ export function selectedTargets(): GiteaTargetName[] {
 /** Whether the real target must run (a missing binary fails instead of skipping). */
 export const giteaRequired = () => Boolean(process.env.CI_STACK_REQUIRE_GITEA);
 
-function targetOf(name: GiteaTargetName, server: Emulator<unknown>, parts: { version: string; rootUrl: string; hand: GiteaHand; emulator?: GiteaEmulator; giteaServer?: GiteaServer }): GiteaTarget {
+function targetOf(name: GiteaTargetName, server: Emulator<unknown>, parts: { version: string; rootUrl: string; username: string; hand: GiteaHand; emulator?: GiteaEmulator; giteaServer?: GiteaServer }): GiteaTarget {
     return {
         name,
         version: parts.version,
@@ -314,7 +337,7 @@ function targetOf(name: GiteaTargetName, server: Emulator<unknown>, parts: { ver
         requests: (m, p) => server.requests(m, p),
         rootUrl: parts.rootUrl,
         swaggerUrl: `${parts.rootUrl}/api/swagger`,
-        username: GITEA_USER,
+        username: parts.username,
         password: GITEA_PASSWORD,
         hand: parts.hand,
         get onRequest() {
@@ -336,12 +359,17 @@ export async function openTarget(name: GiteaTargetName): Promise<GiteaTarget & {
     if (name === "emulator") {
         const emu = await startEmulatorGitea();
         // Object.assign, not a spread: the target's onRequest is a setter on the server.
-        return Object.assign(targetOf(name, emu, { version: emu.state.version, rootUrl: emu.url, hand: emulatorHand(emu), emulator: emu }), { close: () => emu.close() });
+        return Object.assign(targetOf(name, emu, { version: emu.state.version, rootUrl: emu.url, username: GITEA_USER, hand: emulatorHand(emu), emulator: emu }), { close: () => emu.close() });
     }
-    const { server, hand } = await sharedGitea();
-    await hand.reset();
+    // Each test gets an owner of its own: Gitea works through pushes in a queue keyed by owner/name
+    // (services/repository/push.go), so a repository deleted and made again under the same name would
+    // receive the updates of the one before it; a fresh owner never sees another test's leftovers.
+    const server = await sharedGitea();
+    const root = { user: GITEA_USER, password: GITEA_PASSWORD };
+    const owner = { user: uniqueName("seed"), password: GITEA_PASSWORD };
+    await createUser(server.url, root, owner.user, owner.password, true);
     const proxy = await startProxy(server.url);
-    const t = targetOf(name, proxy, { version: server.version, rootUrl: server.url, hand, giteaServer: server });
+    const t = targetOf(name, proxy, { version: server.version, rootUrl: server.url, username: owner.user, hand: apiHand(server.url, owner, root), giteaServer: server });
     return Object.assign(t, { close: () => proxy.close() });
 }
 
@@ -349,7 +377,7 @@ export async function openTarget(name: GiteaTargetName): Promise<GiteaTarget & {
 export async function stopSharedGitea(): Promise<void> {
     const s = shared;
     shared = undefined;
-    if (s) await (await s).server.stop();
+    if (s) await (await s).stop();
 }
 
 /**
