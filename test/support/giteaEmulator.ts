@@ -1,5 +1,6 @@
 // In-process emulator of the Gitea API endpoints the seed uses, written from the go-gitea/gitea v1.25.2
-// sources (identical to v1.25.4, the version gitea chart 12.5.0 runs, in every file cited here) and
+// sources (v1.25.4, the version gitea chart 12.5.0 runs, changes none of the behaviours cited here: of
+// the files, only routers/api/v1/api.go — commit-status routes — and services/context/user.go differ) and
 // checked against a real Gitea: test/seed/gitea{Api,Client,Providers}.test.ts run against both
 // (test/support/giteaTargets.ts), and a difference is a bug here. Each behaviour names the file it
 // follows; the unpleasant parts are modelled too:
