@@ -112,6 +112,12 @@ function moduleSource(version: string): string | undefined {
  * when the repository has it, else the newest built one), else `gitea` on PATH. `missing` says why not.
  */
 export function findGitea(): GiteaBinary | { missing: string } {
+    return (lookedUp ??= lookUp());
+}
+/** Looked up once per process: every suite asks. */
+let lookedUp: GiteaBinary | { missing: string } | undefined;
+
+function lookUp(): GiteaBinary | { missing: string } {
     const tried: string[] = [];
     const withSource = (bin: string, source: string): GiteaBinary | { missing: string } => {
         const version = binaryVersion(bin);

@@ -15,8 +15,9 @@
 // and faults (5xx after apply, resets, refused connections, slow replies) mean the same on both.
 //
 // Targets: $GITEA_TARGETS (comma-separated; default "emulator,gitea"). The real Gitea is started once
-// per process and emptied between tests; when its binary is absent its tests are skipped with the
-// reason printed — unless $CI_STACK_REQUIRE_GITEA is set (`npm run test:gitea`), then they fail.
+// per process and each test gets an owner (a fresh site admin) of its own; when its binary is absent
+// its tests are skipped with the reason printed — unless $CI_STACK_REQUIRE_GITEA is set (`npm run
+// test:gitea`), then they fail. More in docs/gitea-peer.md.
 import { Emulator, EmulatorRequest, Reply, startEmulator } from "./httpEmulator";
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start as startEmulatorGitea } from "./giteaEmulator";
 import { findGitea, GiteaServer, startGiteaServer } from "./giteaServer";
@@ -352,8 +353,8 @@ function targetOf(name: GiteaTargetName, server: Emulator<unknown>, parts: { ver
 }
 
 /**
- * A fresh target: a new emulator, or the shared real Gitea (started on first use) emptied and behind
- * a new recording proxy. `close()` stops the emulator or the proxy (the real Gitea stays for the next).
+ * A fresh target: a new emulator, or the shared real Gitea (started on first use) with a new owner,
+ * behind a new recording proxy. `close()` stops the emulator or the proxy (the real Gitea stays).
  */
 export async function openTarget(name: GiteaTargetName): Promise<GiteaTarget & { close(): Promise<void> }> {
     if (name === "emulator") {
@@ -382,7 +383,7 @@ export async function stopSharedGitea(): Promise<void> {
 
 /**
  * Registers `suite` once per selected target, as `<title> [emulator]` and `<title> [gitea]`. `target()`
- * is the current test's target (fresh emulator, or the shared Gitea emptied and behind a fresh proxy).
+ * is the current test's target (see openTarget).
  */
 export function describeTargets(title: string, suite: (target: () => GiteaTarget, name: GiteaTargetName) => void, only: GiteaTargetName[] = ["emulator", "gitea"]): void {
     for (const name of selectedTargets().filter((n) => only.includes(n))) {
