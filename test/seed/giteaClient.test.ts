@@ -14,9 +14,15 @@ describeTargets("GiteaClient", (target) => {
     let lines: string[];
     let conn: GiteaConnection;
     let gitea: GiteaClient;
+    /**
+     * A per-attempt timeout that the held reply exceeds and every other reply meets: the emulator
+     * answers in a millisecond, a real Gitea checks a pbkdf2 password on each basic-auth request.
+     */
+    let tight: { timeoutMs: number; slowMs: number };
 
     beforeEach(() => {
         emu = target();
+        tight = emu.name === "gitea" ? { timeoutMs: 600, slowMs: 2000 } : { timeoutMs: 80, slowMs: 400 };
         lines = [];
         conn = { url: emu.url, username: emu.username, password: emu.password, ...FAST, log: (l) => lines.push(l) };
         gitea = new GiteaClient(conn);
@@ -313,8 +319,8 @@ describeTargets("GiteaClient", (target) => {
         });
 
         it("a slow response hits the per-attempt timeout; the retry succeeds", async () => {
-            const quick = new GiteaClient({ ...conn, timeoutMs: 80 });
-            emu.faults.slow(1, 400);
+            const quick = new GiteaClient({ ...conn, timeoutMs: tight.timeoutMs });
+            emu.faults.slow(1, tight.slowMs);
             assert.equal(await quick.getRepo(emu.username, "x"), undefined);
             assert.ok(lines.some((l) => new RegExp(`GET /api/v1/repos/${emu.username}/x → timed out`).test(l)));
         });
@@ -389,10 +395,10 @@ describeTargets("GiteaClient", (target) => {
         });
 
         it("createAccessToken: a timeout after the token was minted replaces it — one token, a usable secret", async () => {
-            const quick = new GiteaClient({ ...conn, timeoutMs: 80 });
-            emu.faults.slow(1, 300, { match: POST(/\/tokens$/) });
+            const quick = new GiteaClient({ ...conn, timeoutMs: tight.timeoutMs });
+            emu.faults.slow(1, tight.slowMs, { match: POST(/\/tokens$/) });
             const t = await quick.createAccessToken("jenkins", ["write:repository"]);
-            await new Promise((r) => setTimeout(r, 300));
+            await new Promise((r) => setTimeout(r, tight.slowMs));
             assert.deepEqual((await emu.hand.tokens()).map((x) => x.name), ["jenkins"]);
             // The secret we kept signs in: a repository-scoped token is refused /user for its scope (403), not as unknown (401).
             assert.equal((await fetch(`${emu.url}/api/v1/user`, { headers: { Authorization: `token ${t.sha1}` } })).status, 403);
