@@ -202,6 +202,16 @@ build_kwok() {
   write_wrapper "$WORK/w" sigs.k8s.io/kwok "$KWOK_VERSION" map_none
   cd "$WORK/w"
   CGO_ENABLED=0 gobuild "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+  # kwok has no built-in stages ("no stages found" without a config): keep the ones kwokctl uses by
+  # default (node-initialize, node-heartbeat-with-lease, pod-ready/complete/delete) from the same
+  # module version next to the binary, for scripts/cluster.ts to pass with --config.
+  local src s
+  src="$(dir_of "sigs.k8s.io/kwok@$KWOK_VERSION")"
+  mkdir -p "$OUT/../share/kwok/stages"
+  for s in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    cp "$src/kustomize/stage/$s.yaml" "$OUT/../share/kwok/stages/"
+  done
 }
 
 build_helm() {

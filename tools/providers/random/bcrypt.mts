@@ -1,4 +1,3 @@
-"use strict";
 // bcrypt as golang.org/x/crypto/bcrypt produces it ("$2a$", cost 10 = bcrypt.DefaultCost), which is what
 // terraform-provider-random uses for random_password's bcrypt_hash
 // (internal/provider/resource_password.go, generateHash: bcrypt.GenerateFromPassword(result, DefaultCost)).
@@ -9,18 +8,23 @@
 // S-boxes are the fractional hex digits of pi; we compute them (Machin's formula with BigInt) instead of
 // carrying the 1042-word table.
 
-const crypto = require("crypto");
+import * as crypto from "node:crypto";
 
 const ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const MAGIC = Buffer.from("OrpheanBeholderScryDoubt"); // x/crypto/bcrypt magicCipherData
+const MAGIC = "OrpheanBeholderScryDoubt"; // x/crypto/bcrypt magicCipherData
 const MAX_PASSWORD = 72; // x/crypto/bcrypt: ErrPasswordTooLong above 72 bytes
 
-let piWords; // 18 P words + 4 * 256 S words
+interface State {
+    p: Uint32Array; // 18 subkeys
+    s: Uint32Array; // four S-boxes of 256 words, back to back
+}
 
-function computePiWords(count) {
+let piWords: Uint32Array | undefined;
+
+function computePiWords(count: number): Uint32Array {
     const bits = BigInt(count * 32 + 64); // 64 guard bits absorb the truncation errors of the series
     const one = 1n << bits;
-    const arctanInv = (n) => {
+    const arctanInv = (n: number): bigint => {
         const x = BigInt(n);
         const x2 = x * x;
         let sum = 0n;
@@ -41,42 +45,43 @@ function computePiWords(count) {
     return words;
 }
 
-function newState() {
-    if (!piWords) piWords = computePiWords(18 + 4 * 256);
-    return { p: piWords.slice(0, 18), s: piWords.slice(18) }; // s: four boxes of 256, back to back
+function newState(): State {
+    piWords ??= computePiWords(18 + 4 * 256);
+    return { p: piWords.slice(0, 18), s: piWords.slice(18) };
 }
 
-function encryptBlock(st, l, r) {
+function encryptBlock(st: State, l: number, r: number): [number, number] {
     const { p, s } = st;
-    const f = (x) => ((((s[x >>> 24] + s[256 + ((x >>> 16) & 0xff)]) >>> 0) ^ s[512 + ((x >>> 8) & 0xff)]) + s[768 + (x & 0xff)]) >>> 0;
-    let xl = (l ^ p[0]) >>> 0;
+    const f = (x: number): number =>
+        ((((s[x >>> 24]! + s[256 + ((x >>> 16) & 0xff)]!) >>> 0) ^ s[512 + ((x >>> 8) & 0xff)]!) + s[768 + (x & 0xff)]!) >>> 0;
+    let xl = (l ^ p[0]!) >>> 0;
     let xr = r >>> 0;
     for (let i = 1; i <= 16; i += 2) {
-        xr = (xr ^ f(xl) ^ p[i]) >>> 0;
-        xl = (xl ^ f(xr) ^ p[i + 1]) >>> 0;
+        xr = (xr ^ f(xl) ^ p[i]!) >>> 0;
+        xl = (xl ^ f(xr) ^ p[i + 1]!) >>> 0;
     }
-    xr = (xr ^ p[17]) >>> 0;
+    xr = (xr ^ p[17]!) >>> 0;
     return [xr, xl];
 }
 
-function nextWord(b, pos) {
+function nextWord(b: Uint8Array, pos: { j: number }): number {
     let w = 0;
     for (let i = 0; i < 4; i++) {
         if (pos.j >= b.length) pos.j = 0;
-        w = ((w << 8) | b[pos.j++]) >>> 0;
+        w = ((w << 8) | b[pos.j++]!) >>> 0;
     }
     return w;
 }
 
 // x/crypto/blowfish expandKeyWithSalt (salt === null: ExpandKey).
-function expandKey(st, key, salt) {
+function expandKey(st: State, key: Uint8Array, salt: Uint8Array | null): void {
     const kp = { j: 0 };
-    for (let i = 0; i < 18; i++) st.p[i] = (st.p[i] ^ nextWord(key, kp)) >>> 0;
+    for (let i = 0; i < 18; i++) st.p[i] = (st.p[i]! ^ nextWord(key, kp)) >>> 0;
     const sp = { j: 0 };
     let l = 0;
     let r = 0;
-    const fill = (arr, n) => {
-        for (let i = 0; i < n; i += 2) {
+    const fill = (arr: Uint32Array): void => {
+        for (let i = 0; i < arr.length; i += 2) {
             if (salt) {
                 l = (l ^ nextWord(salt, sp)) >>> 0;
                 r = (r ^ nextWord(salt, sp)) >>> 0;
@@ -86,28 +91,29 @@ function expandKey(st, key, salt) {
             arr[i + 1] = r;
         }
     };
-    fill(st.p, 18);
-    fill(st.s, 1024);
+    fill(st.p);
+    fill(st.s);
 }
 
-function encode(buf) {
+/** bcrypt's base64: its own alphabet, no padding. */
+export function encode(buf: Uint8Array): string {
     let out = "";
     for (let i = 0; i < buf.length; i += 3) {
-        const n = (buf[i] << 16) | ((buf[i + 1] ?? 0) << 8) | (buf[i + 2] ?? 0);
+        const n = (buf[i]! << 16) | ((buf[i + 1] ?? 0) << 8) | (buf[i + 2] ?? 0);
         const chars = i + 1 >= buf.length ? 2 : i + 2 >= buf.length ? 3 : 4;
         for (let c = 0; c < chars; c++) out += ALPHABET[(n >>> (18 - 6 * c)) & 0x3f];
     }
     return out;
 }
 
-function decode(str) {
-    const bytes = [];
+export function decode(str: string): Buffer {
+    const bytes: number[] = [];
     let acc = 0;
     let bits = 0;
     for (const ch of str) {
         const v = ALPHABET.indexOf(ch);
         if (v < 0) throw new Error(`invalid bcrypt base64 character ${JSON.stringify(ch)}`);
-        acc = (acc << 6) | v;
+        acc = ((acc << 6) | v) & 0xffffff;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
@@ -117,8 +123,8 @@ function decode(str) {
     return Buffer.from(bytes);
 }
 
-/** bcrypt of password with a given 16-byte salt (for tests) . */
-function hashWithSalt(password, cost, salt) {
+/** bcrypt of password with a given 16-byte salt. */
+export function hashWithSalt(password: string, cost: number, salt: Uint8Array): string {
     const pw = Buffer.from(password, "utf8");
     if (pw.length > MAX_PASSWORD) throw new Error("bcrypt: password length exceeds 72 bytes");
     if (cost < 4 || cost > 31) throw new Error(`bcrypt: cost ${cost} is outside allowed range (4,31)`);
@@ -142,16 +148,14 @@ function hashWithSalt(password, cost, salt) {
 }
 
 /** bcrypt.GenerateFromPassword(password, cost) with a fresh random salt. */
-function generate(password, cost = 10) {
+export function generate(password: string, cost = 10): string {
     return hashWithSalt(password, cost, crypto.randomBytes(16));
 }
 
 /** bcrypt.CompareHashAndPassword: true when hash is password's bcrypt hash. */
-function compare(hash, password) {
-    const m = /^\$2[aby]?\$(\d\d)\$([./A-Za-z0-9]{22})[./A-Za-z0-9]{31}$/.exec(hash);
+export function compare(hash: string, password: string): boolean {
+    const m = /^\$2[aby]?\$(\d\d)\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/.exec(hash);
     if (!m) return false;
-    const again = hashWithSalt(password, Number(m[1]), decode(m[2]));
-    return crypto.timingSafeEqual(Buffer.from(again.slice(4)), Buffer.from(hash.slice(hash.indexOf("$", 1) + 1)));
+    const again = hashWithSalt(password, Number(m[1]), decode(m[2]!));
+    return crypto.timingSafeEqual(Buffer.from(again.slice(-31)), Buffer.from(m[3]!));
 }
-
-module.exports = { generate, compare, hashWithSalt, decode, encode };
