@@ -1,0 +1,315 @@
+// The key table: every stack configuration key declared once (type, default, description, secret
+// flag, validation). Pulumi.yaml's `config:` block and README's reference table are generated from
+// it (`npm run config:sync`) and checked against it by test/config.test.ts, so they cannot drift.
+//
+// zod v4 rather than v3: its issues carry exact paths and codes we turn into key-named messages,
+// and v3 is in maintenance only.
+import { z } from "zod";
+import { chartRepo, chartVersion, dnsLabel, dnsSubdomain, host, hostPort, image, nodePort, plugin, quantity, toleration, uniqueStrings } from "./shapes";
+
+/** Pulumi project-level config types (Pulumi.yaml `config:` only knows these). */
+export type ConfigType = "string" | "integer" | "boolean" | "array";
+
+export interface KeyDef<S extends z.ZodType = z.ZodType> {
+    readonly type: ConfigType;
+    readonly description: string;
+    /** Default applied when the key is unset; absent means the key is required. */
+    readonly default?: string | number | boolean | readonly string[];
+    /** Optional keys with no default (secrets that fall back to a generated value). */
+    readonly optional?: boolean;
+    readonly secret?: boolean;
+    /** Validation of the already-coerced value. */
+    readonly schema: S;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key table. Key names are `<area>.<name>`; the full key is `<project>:<area>.<name>`.
+
+const def = <S extends z.ZodType>(d: KeyDef<S>): KeyDef<S> => d;
+
+export const CONFIG_KEYS = {
+    nodeAddress: def({
+        type: "string",
+        description: "Address (IP or DNS name) of a cluster node, used to build the external NodePort URLs.",
+        schema: host,
+    }),
+
+    "storage.className": def({
+        type: "string",
+        description: "StorageClass for every PVC (Longhorn; RWX volumes need an NFSv4 client on each node).",
+        default: "longhorn",
+        schema: dnsSubdomain,
+    }),
+    "storage.workspaceSize": def({
+        type: "string",
+        description: "Size of the shared RWX workspace PVC that agent Pods on any node mount.",
+        default: "10Gi",
+        schema: quantity,
+    }),
+    "storage.cacheSize": def({
+        type: "string",
+        description: "Size of the shared RWX build cache PVC (Maven repository).",
+        default: "10Gi",
+        schema: quantity,
+    }),
+    "storage.retainOnDelete": def({
+        type: "boolean",
+        description: "Keep data volumes (PVCs, Helm releases holding data) in the cluster on `pulumi destroy`.",
+        default: true,
+        schema: z.boolean(),
+    }),
+    "storage.protect": def({
+        type: "boolean",
+        description: "Mark data volumes `protect` so an accidental replacement or destroy stops instead of deleting data.",
+        default: true,
+        schema: z.boolean(),
+    }),
+
+    "registry.server": def({
+        type: "string",
+        description: "Harbor registry as host[:port], no scheme (the dockerconfigjson key and image prefix).",
+        schema: hostPort,
+    }),
+    "registry.project": def({
+        type: "string",
+        description: "Harbor project images are pushed to.",
+        default: "bootcamp",
+        schema: dnsLabel,
+    }),
+    "registry.username": def({
+        type: "string",
+        description: "Harbor user (or robot account) that pushes images.",
+        default: "admin",
+        schema: z.string().min(1, "must not be empty"),
+    }),
+    "registry.password": def({
+        type: "string",
+        description: "Password or robot token for registry.username.",
+        secret: true,
+        schema: z.string().min(1, "must not be empty"),
+    }),
+    "registry.insecure": def({
+        type: "boolean",
+        description: "The registry speaks plain HTTP (Kaniko gets --insecure/--skip-tls-verify flags only then).",
+        default: false,
+        schema: z.boolean(),
+    }),
+    "registry.secretName": def({
+        type: "string",
+        description: "Name of the kubernetes.io/dockerconfigjson Secret Kaniko mounts.",
+        default: "harbor-auth",
+        schema: dnsSubdomain,
+    }),
+
+    "images.kaniko": def({
+        type: "string",
+        description: "Kaniko executor image; must be a :debug variant (the agent keeps it alive with /busybox/cat).",
+        default: "gcr.io/kaniko-project/executor:v1.23.2-debug",
+        schema: image.refine((s) => /debug/.test(s.split("@")[0]!.split("/").pop()!), {
+            message: "must be a debug image (tag containing 'debug'): the pipeline runs /busybox/cat in it",
+        }),
+    }),
+    "images.agent": def({
+        type: "string",
+        description: "Jenkins inbound agent (jnlp) image.",
+        default: "jenkins/inbound-agent:3385.vf1123fb_515da_-1",
+        schema: image,
+    }),
+    "images.build": def({
+        type: "string",
+        description: "Build container image for the sample app (Maven + JDK).",
+        default: "maven:3.9.11-eclipse-temurin-21",
+        schema: image,
+    }),
+
+    "gitea.namespace": def({ type: "string", description: "Namespace for Gitea.", default: "gitea", schema: dnsLabel }),
+    "gitea.chartRepo": def({
+        type: "string",
+        description: "Helm repository of the gitea chart (point at a mirror for air-gapped clusters).",
+        default: "https://dl.gitea.com/charts/",
+        schema: chartRepo,
+    }),
+    "gitea.chartVersion": def({
+        type: "string",
+        description: "Exact gitea chart version.",
+        default: "12.4.0",
+        schema: chartVersion,
+    }),
+    "gitea.nodePort": def({
+        type: "integer",
+        description: "NodePort of Gitea's HTTP service (external clone/push URL).",
+        default: 30022,
+        schema: nodePort,
+    }),
+    "gitea.sshNodePort": def({
+        type: "integer",
+        description: "NodePort for Gitea SSH; 0 disables SSH (the node's own sshd owns port 22).",
+        default: 0,
+        schema: z
+            .number()
+            .int("must be an integer")
+            .refine((n) => n === 0 || (n >= 30000 && n <= 32767), "must be 0 (SSH off) or a NodePort in 30000-32767"),
+    }),
+    "gitea.storageSize": def({
+        type: "string",
+        description: "Size of Gitea's data PVC.",
+        default: "5Gi",
+        schema: quantity,
+    }),
+    "gitea.adminUsername": def({
+        type: "string",
+        description: "Gitea admin user (the chart refuses 'admin').",
+        default: "gitea-admin",
+        schema: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "must be a Gitea user name: letters, digits, '-', '_', '.'")
+            .refine((s) => s.toLowerCase() !== "admin", "must not be 'admin': the gitea chart reserves it and fails the install"),
+    }),
+    "gitea.adminPassword": def({
+        type: "string",
+        description: "Gitea admin password; generated with @pulumi/random when unset.",
+        secret: true,
+        optional: true,
+        schema: z.string().min(8, "must be at least 8 characters (Gitea's MIN_PASSWORD_LENGTH)"),
+    }),
+    "gitea.postgresql": def({
+        type: "boolean",
+        description: "Run the single-node postgresql sub-chart (the HA postgresql-ha is always off).",
+        default: true,
+        schema: z.boolean(),
+    }),
+    "gitea.valkey": def({
+        type: "boolean",
+        description: "Run the single-node valkey sub-chart (the valkey-cluster is always off).",
+        default: true,
+        schema: z.boolean(),
+    }),
+    "gitea.cpuRequest": def({ type: "string", description: "Gitea container CPU request.", default: "100m", schema: quantity }),
+    "gitea.memoryRequest": def({ type: "string", description: "Gitea container memory request.", default: "256Mi", schema: quantity }),
+    "gitea.cpuLimit": def({ type: "string", description: "Gitea container CPU limit.", default: "1", schema: quantity }),
+    "gitea.memoryLimit": def({ type: "string", description: "Gitea container memory limit.", default: "1Gi", schema: quantity }),
+
+    "jenkins.namespace": def({ type: "string", description: "Namespace for the Jenkins controller.", default: "jenkins", schema: dnsLabel }),
+    "jenkins.chartRepo": def({
+        type: "string",
+        description: "Helm repository of the jenkins chart.",
+        default: "https://charts.jenkins.io",
+        schema: chartRepo,
+    }),
+    "jenkins.chartVersion": def({
+        type: "string",
+        description: "Exact jenkins chart version (5.9.x is what the values are checked against).",
+        default: "5.9.53",
+        schema: chartVersion,
+    }),
+    "jenkins.nodePort": def({
+        type: "integer",
+        description: "NodePort of the Jenkins UI/API service.",
+        default: 30808,
+        schema: nodePort,
+    }),
+    "jenkins.storageSize": def({
+        type: "string",
+        description: "Size of JENKINS_HOME's PVC.",
+        default: "10Gi",
+        schema: quantity,
+    }),
+    "jenkins.adminUsername": def({
+        type: "string",
+        description: "Jenkins admin user.",
+        default: "admin",
+        schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be letters, digits, '-' or '_'"),
+    }),
+    "jenkins.adminPassword": def({
+        type: "string",
+        description: "Jenkins admin password; generated with @pulumi/random when unset.",
+        secret: true,
+        optional: true,
+        schema: z.string().min(8, "must be at least 8 characters"),
+    }),
+    "jenkins.tolerations": def({
+        type: "array",
+        description: "Controller tolerations in taint syntax: *, key, key:Effect or key=value:Effect.",
+        default: [],
+        schema: z.array(toleration),
+    }),
+    "jenkins.additionalPlugins": def({
+        type: "array",
+        description: "Plugins added to the chart's tested set (ids; a pin of a chart plugin is rejected).",
+        default: [],
+        schema: uniqueStrings(plugin),
+    }),
+    "jenkins.installPlugins": def({
+        type: "array",
+        description: "Replace the chart's plugin set with a whole pinned set (every entry id:version); empty keeps the chart's.",
+        default: [],
+        schema: uniqueStrings(plugin),
+    }),
+    "jenkins.cpuRequest": def({ type: "string", description: "Jenkins controller CPU request.", default: "500m", schema: quantity }),
+    "jenkins.memoryRequest": def({ type: "string", description: "Jenkins controller memory request.", default: "1Gi", schema: quantity }),
+    "jenkins.cpuLimit": def({ type: "string", description: "Jenkins controller CPU limit.", default: "2", schema: quantity }),
+    "jenkins.memoryLimit": def({ type: "string", description: "Jenkins controller memory limit.", default: "3Gi", schema: quantity }),
+
+    "agents.namespace": def({
+        type: "string",
+        description: "Namespace where build agent Pods run (and harbor-auth lives).",
+        default: "jenkins-agents",
+        schema: dnsLabel,
+    }),
+    "agents.cpuRequest": def({ type: "string", description: "CPU request of each agent container.", default: "250m", schema: quantity }),
+    "agents.memoryRequest": def({ type: "string", description: "Memory request of each agent container.", default: "512Mi", schema: quantity }),
+    "agents.cpuLimit": def({ type: "string", description: "CPU limit of each agent container.", default: "1", schema: quantity }),
+    "agents.memoryLimit": def({ type: "string", description: "Memory limit of each agent container.", default: "2Gi", schema: quantity }),
+
+    "kyverno.namespace": def({ type: "string", description: "Namespace Kyverno runs in (exempted from the policies).", default: "kyverno", schema: dnsLabel }),
+    "kyverno.exceptionNamespace": def({
+        type: "string",
+        description: "Namespace PolicyExceptions are created in; must equal Kyverno's --exceptionNamespace.",
+        default: "kyverno",
+        schema: dnsLabel,
+    }),
+    "kyverno.systemNamespaces": def({
+        type: "array",
+        description: "Namespaces exempted from the policies besides Gitea's, Jenkins' and Kyverno's own (the agents namespace never is).",
+        default: ["kube-system", "longhorn-system"],
+        schema: uniqueStrings(dnsLabel),
+    }),
+    "kyverno.policyType": def({
+        type: "string",
+        description: "ClusterPolicy (kyverno.io/v1) or ValidatingPolicy (policies.kyverno.io, Kyverno >= 1.17).",
+        default: "ClusterPolicy",
+        schema: z.enum(["ClusterPolicy", "ValidatingPolicy"], { error: "must be ClusterPolicy or ValidatingPolicy" }),
+    }),
+
+    "seed.enabled": def({
+        type: "boolean",
+        description: "Seed the Gitea repos, the Jenkins job and the webhook.",
+        default: true,
+        schema: z.boolean(),
+    }),
+    "seed.appRepo": def({ type: "string", description: "Gitea repository holding the app source.", default: "notes-app", schema: dnsLabel }),
+    "seed.deployRepo": def({ type: "string", description: "Gitea repository holding the deploy manifests.", default: "notes-deploy", schema: dnsLabel }),
+    "seed.jobName": def({ type: "string", description: "Jenkins pipeline job name.", default: "notes-app", schema: dnsLabel }),
+    "seed.folder": def({
+        type: "string",
+        description: "Jenkins folder holding the seeded job and its webhook-token credential (REST-made credentials must live in a folder store: JCasC replaces the system store on reload).",
+        default: "ci",
+        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be one Jenkins item name: letters, digits, '-', '_', '.' (no '/': one folder level)"),
+    }),
+    "seed.branch": def({
+        type: "string",
+        description: "Branch the job builds.",
+        default: "main",
+        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "must be a git branch name").refine((s) => !s.includes(".."), "must not contain '..'"),
+    }),
+    "seed.imageName": def({ type: "string", description: "Image repository name inside the registry project.", default: "notes-app", schema: dnsLabel }),
+    "seed.privateRepos": def({ type: "boolean", description: "Create the seeded repositories as private.", default: true, schema: z.boolean() }),
+    "seed.deleteReposOnDestroy": def({
+        type: "boolean",
+        description: "Delete the seeded repositories on destroy (default keeps them: they hold data).",
+        default: false,
+        schema: z.boolean(),
+    }),
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -1,0 +1,75 @@
+// The typed, validated configuration the program receives from loadConfig().
+import type * as pulumi from "@pulumi/pulumi";
+import type { Toleration } from "./shapes";
+
+export interface Resources {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly nodeAddress: string;
+    readonly storage: {
+        readonly className: string;
+        readonly workspaceSize: string;
+        readonly cacheSize: string;
+        readonly retainOnDelete: boolean;
+        readonly protect: boolean;
+    };
+    readonly registry: {
+        readonly server: string;
+        readonly project: string;
+        readonly username: string;
+        readonly password: pulumi.Output<string>;
+        readonly insecure: boolean;
+        readonly secretName: string;
+    };
+    readonly images: { readonly kaniko: string; readonly agent: string; readonly build: string };
+    readonly gitea: {
+        readonly namespace: string;
+        readonly chart: { readonly repo: string; readonly version: string };
+        readonly nodePort: number;
+        /** undefined: SSH disabled. */
+        readonly sshNodePort?: number;
+        readonly storageSize: string;
+        readonly adminUsername: string;
+        /** undefined: generate one. */
+        readonly adminPassword?: pulumi.Output<string>;
+        readonly postgresql: boolean;
+        readonly valkey: boolean;
+        readonly resources: Resources;
+    };
+    readonly jenkins: {
+        readonly namespace: string;
+        readonly chart: { readonly repo: string; readonly version: string };
+        readonly nodePort: number;
+        readonly storageSize: string;
+        readonly adminUsername: string;
+        readonly adminPassword?: pulumi.Output<string>;
+        readonly tolerations: readonly Toleration[];
+        readonly additionalPlugins: readonly string[];
+        readonly installPlugins: readonly string[];
+        readonly resources: Resources;
+    };
+    readonly agents: { readonly namespace: string; readonly resources: Resources };
+    readonly kyverno: {
+        readonly namespace: string;
+        readonly exceptionNamespace: string;
+        readonly systemNamespaces: readonly string[];
+        readonly policyType: "ClusterPolicy" | "ValidatingPolicy";
+    };
+    readonly seed: {
+        readonly enabled: boolean;
+        readonly appRepo: string;
+        readonly deployRepo: string;
+        readonly jobName: string;
+        /** Jenkins folder the job lives in (job path `<folder>/<jobName>`). */
+        readonly folder: string;
+        readonly branch: string;
+        readonly imageName: string;
+        readonly privateRepos: boolean;
+        readonly deleteReposOnDestroy: boolean;
+    };
+}
+
