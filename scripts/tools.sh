@@ -263,6 +263,11 @@ build_one() {
   start=$(date +%s)
   "build_$TOOL"
   end=$(date +%s)
+  # CPU time of everything the build ran (the `times` builtin: children's user and system time), which,
+  # unlike wall time, does not depend on what else the machine is doing.
+  local cpu
+  times >"$WORK/times" # not in $( ): a subshell's `times` would not count this shell's children
+  cpu="$(awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2] } printf "%d", n }' "$WORK/times")"
   local b
   for b in $(tool_bins "$TOOL"); do [ -x "$OUT/$b" ] || die "$TOOL: expected binary $b was not built"; done
   cd "$CACHE"
@@ -273,6 +278,7 @@ build_one() {
     echo "version=$(tool_version "$TOOL")"
     echo "go=$(go env GOVERSION)"
     echo "seconds=$((end - start))"
+    echo "cpu_seconds=$cpu"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   } >"$dir/.complete"
 }
@@ -294,7 +300,7 @@ cmd_build() {
   exec 9>"$CACHE/.lock"
   if ! flock -n 9; then echo "tools.sh: waiting for another build to release $CACHE/.lock" >&2; flock 9; fi
 
-  local total_start total_secs built=0 cached=0 failed=() dir log start secs bytes sizes b
+  local total_start total_secs built=0 cached=0 failed=() dir log start secs bytes sizes b cpu
   total_start=$(date +%s)
   for t in "${want[@]}"; do
     dir="$(tool_dir "$t")"
@@ -314,7 +320,8 @@ cmd_build() {
         bytes=$((bytes + $(stat -c %s "$dir/bin/$b")))
       done
       cp "$log" "$dir/build.log"
-      echo "    built in $(fmt_secs "$secs"); size $(fmt_size "$bytes"):${sizes%,}"
+      cpu="$(sed -n 's/^cpu_seconds=//p' "$dir/.complete")"
+      echo "    built in $(fmt_secs "$secs") (CPU $(fmt_secs "${cpu:-0}")); size $(fmt_size "$bytes"):${sizes%,}"
       built=$((built + 1))
     else
       secs=$(($(date +%s) - start))

@@ -70,17 +70,15 @@ const (
 func main() {
 	var tracing string
 	flag.StringVar(&tracing, "tracing", "", "Emit tracing to a Zipkin-compatible tracing endpoint")
-	// The engine passes these when run with --logflow (sdk/go/common/resource/plugin/plugin.go,
-	// buildPluginArguments); accept them so that flag parsing does not fail.
-	logToStderr := flag.Bool("logtostderr", false, "Log to stderr instead of to files")
-	verbose := flag.Int("v", 0, "Enable verbose logging at this level")
+	// -v and --logtostderr, which the engine passes with --logflow, are glog's flags (registered by the
+	// SDK's logging package); InitLogging picks them up once parsed.
 	showVersion := flag.Bool("version", false, "Print the current plugin version and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.Version)
 		return
 	}
-	logging.InitLogging(*logToStderr, *verbose, false)
+	logging.InitLogging(false, 0, false)
 	cmdutil.InitTracing("pulumi-language-nodejs", "pulumi-language-nodejs", tracing)
 
 	var engineAddress string
