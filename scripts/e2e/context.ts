@@ -1,0 +1,139 @@
+// What every scenario gets: the cluster, the CLI, the peers, the stack's current config, and the
+// recorders for defects and bench figures.
+import * as fs from "node:fs";
+import type { GiteaBackend, JenkinsBackend } from "./backends";
+import type { Kube } from "./kube";
+import { GiteaApi, JenkinsApi } from "./peerApi";
+import type { Peer } from "./peers";
+import type { CliResult, ConfigValue, PulumiCli } from "./pulumi";
+import { Discovery } from "./state";
+
+/** A problem the real engine found, for the report. */
+export interface Finding {
+    readonly scenario: string;
+    readonly title: string;
+    readonly detail: string;
+}
+
+export interface RequestFigures {
+    total: number;
+    writes: number;
+    byMethod: Record<string, number>;
+}
+
+/** One timed CLI run with the program's requests to each peer during it. */
+export interface CommandFigure {
+    readonly command: string;
+    readonly ms: number;
+    readonly exit: number;
+    readonly gitea?: RequestFigures;
+    readonly jenkins?: RequestFigures;
+}
+
+export class E2EContext {
+    readonly discovery: Discovery;
+    readonly findings: Finding[] = [];
+    readonly figures: Record<string, CommandFigure> = {};
+    /** Extra flags every engine command gets (a recorded workaround, see main.ts). */
+    engineFlags: string[] = [];
+    /** Outputs to use for peer credentials once the stack has none (after destroy). */
+    outputsOverride: Record<string, unknown> | undefined;
+
+    constructor(
+        readonly repo: string,
+        readonly work: string,
+        readonly kube: Kube,
+        readonly cli: PulumiCli,
+        readonly stack: string,
+        readonly gitea: GiteaBackend,
+        readonly jenkins: JenkinsBackend,
+        readonly peers: readonly Peer[],
+        readonly ports: { gitea: number; jenkins: number; registry: number },
+        /** The `e2e` stack's config as the harness last wrote it (unprefixed keys). */
+        readonly config: Record<string, ConfigValue>,
+        readonly standIns: boolean,
+        readonly log: (line: string) => void,
+    ) {
+        this.discovery = new Discovery(kube);
+    }
+
+    finding(scenario: string, title: string, detail: string): void {
+        this.findings.push({ scenario, title, detail });
+        this.log(`    FINDING ${title}`);
+    }
+
+    /** `pulumi <cmd…> --stack <stack> --config-file …` plus the engine flags; records time and peer requests under `figure`. */
+    async engine(cmd: readonly string[], o: { stack?: string; figure?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+        const g0 = this.gitea.requestCount() ?? 0;
+        const j0 = this.jenkins.requestCount() ?? 0;
+        const stack = o.stack ?? this.stack;
+        let r = await this.cli.run([...this.cli.stackArgs(stack, cmd), ...this.engineFlags], { timeoutMs: o.timeoutMs, label: `${stack}-${cmd.join("-")}` });
+        if (r.code !== 0 && this.cliConfigValidationDefect(r, stack)) {
+            r = await this.cli.run([...this.cli.stackArgs(stack, cmd), ...this.engineFlags], { timeoutMs: o.timeoutMs, label: `${stack}-${cmd.join("-")}-retry` });
+        }
+        this.log(`    $ pulumi ${cmd.join(" ")} (${stack}): exit ${r.code} in ${(r.ms / 1000).toFixed(1)} s — ${r.logFile}`);
+        if (o.figure) {
+            this.figures[o.figure] = {
+                command: `pulumi ${cmd.join(" ")}`,
+                ms: r.ms,
+                exit: r.code,
+                gitea: this.gitea.requestsSince(g0),
+                jenkins: this.jenkins.requestsSince(j0),
+            };
+        }
+        return r;
+    }
+
+    /**
+     * The CLI's project-config validation looks stack values up as property paths
+     * (pkg/workspace/config.go mergeConfig: `stackConfig.Get(key, true)`), so a dotted key such as
+     * `ci-stack:registry.server` is never found, and every key Pulumi.yaml declares without a default
+     * is reported missing although the stack sets it. When that is the failure, record it once and run
+     * every engine command with --skip-config-validation (the program validates its config itself).
+     */
+    private cliConfigValidationDefect(r: CliResult, stack: string): boolean {
+        const m = /is missing configuration values? ((?:'[^']+'(?:, | and )?)+)/.exec(textOf(r));
+        if (!m || this.engineFlags.includes("--skip-config-validation")) return false;
+        const keys = [...m[1]!.matchAll(/'([^']+)'/g)].map((x) => x[1]!);
+        const file = this.cli.configFile(stack);
+        const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+        const setButMissing = keys.filter((k) => text.includes(`${k}:`));
+        if (setButMissing.length === 0) return false;
+        this.finding(
+            "setup",
+            "the real CLI rejects every stack: Pulumi.yaml declares dotted keys without a default",
+            `pulumi up/preview: "validating stack config: ${m[0]}" although the stack sets ${setButMissing.join(", ")}. ` +
+                "Pulumi v3.274.1 pkg/workspace/config.go mergeConfig looks each declared key up with stackConfig.Get(key, true) " +
+                "(a property path), so `ci-stack:registry.server` is read as ci-stack:registry -> server and never found; declared " +
+                "defaults are likewise written as nested objects (ci-stack:storage = {className: …}) that the program never reads. " +
+                "Keys without a default (registry.server, registry.password, gitea.adminPassword, jenkins.adminPassword) block every " +
+                "preview/up. Workaround here: --skip-config-validation on every engine command.",
+        );
+        this.engineFlags.push("--skip-config-validation");
+        return true;
+    }
+
+    async setConfig(values: Record<string, ConfigValue>, stack = this.stack): Promise<void> {
+        await this.cli.setConfig(stack, values);
+        if (stack === this.stack) Object.assign(this.config, values);
+    }
+
+    /** Gitea's API through the NodePort, as the admin user from the stack outputs. */
+    async giteaApi(): Promise<GiteaApi> {
+        const out = this.outputsOverride ?? (await this.cli.outputs(this.stack));
+        return new GiteaApi(`http://127.0.0.1:${this.ports.gitea}`, { user: String(out.giteaAdminUsername), password: String(out.giteaAdminPassword) });
+    }
+
+    async jenkinsApi(): Promise<JenkinsApi> {
+        const out = this.outputsOverride ?? (await this.cli.outputs(this.stack));
+        return new JenkinsApi(`http://127.0.0.1:${this.ports.jenkins}`, { user: String(out.jenkinsAdminUsername), password: String(out.jenkinsAdminPassword) });
+    }
+
+    /** Waits until every peer reflects the cluster as it is now (a Pod that just started has its credentials applied). */
+    async settlePeers(): Promise<void> {
+        await Promise.all(this.peers.map((p) => p.sync()));
+    }
+}
+
+/** Output text of a CLI run, stdout and stderr together. */
+export const textOf = (r: CliResult): string => `${r.stdout}\n${r.stderr}`;
