@@ -234,24 +234,34 @@ function runs(pid: number, name: string): boolean {
     }
 }
 
-/** SIGTERM each process group (reverse start order), SIGKILL what is left after 10 s. */
+// Stop order: the API server's clients, then the API server (its graceful shutdown still needs etcd),
+// then etcd.
+const STOP_TIERS = [["kwok", "kube-scheduler", "kube-controller-manager"], ["kube-apiserver"], ["etcd"]];
+
+/** SIGTERM the process groups tier by tier, SIGKILL what is left of a tier after 10 s. */
 async function stopProcs(procs: Proc[]): Promise<void> {
-    const live = [...procs].reverse().filter((p) => alive(p.pid) && runs(p.pid, p.name));
-    for (const p of live) {
-        try {
-            process.kill(-p.pid, "SIGTERM");
-        } catch {
-            // already gone
+    const tierOf = (p: Proc): number => {
+        const i = STOP_TIERS.findIndex((t) => t.includes(p.name));
+        return i < 0 ? 0 : i;
+    };
+    for (let tier = 0; tier < STOP_TIERS.length; tier++) {
+        const live = procs.filter((p) => tierOf(p) === tier && alive(p.pid) && runs(p.pid, p.name));
+        for (const p of live) {
+            try {
+                process.kill(-p.pid, "SIGTERM");
+            } catch {
+                // already gone
+            }
         }
-    }
-    const deadline = Date.now() + 10_000;
-    while (live.some((p) => alive(p.pid)) && Date.now() < deadline) await sleep(100);
-    for (const p of live.filter((q) => alive(q.pid))) {
-        log(`${p.name} (pid ${p.pid}) ignored SIGTERM; killing`);
-        try {
-            process.kill(-p.pid, "SIGKILL");
-        } catch {
-            // already gone
+        const deadline = Date.now() + 10_000;
+        while (live.some((p) => alive(p.pid)) && Date.now() < deadline) await sleep(50);
+        for (const p of live.filter((q) => alive(q.pid))) {
+            log(`${p.name} (pid ${p.pid}) still running 10s after SIGTERM; killing`);
+            try {
+                process.kill(-p.pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
         }
     }
 }
