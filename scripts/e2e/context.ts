@@ -118,15 +118,20 @@ export class E2EContext {
         if (stack === this.stack) Object.assign(this.config, values);
     }
 
-    /** Gitea's API through the NodePort, as the admin user from the stack outputs. */
-    async giteaApi(): Promise<GiteaApi> {
+    /**
+     * Gitea's API as the admin user from the stack outputs: through the NodePort, or with `direct` at
+     * the server itself — once the release is gone the NodePort is closed, and what is left to ask is
+     * what the program's own API calls did (the emulator still holds it; a real Gitea's data would be
+     * gone with its volume).
+     */
+    async giteaApi(direct = false): Promise<GiteaApi> {
         const out = this.outputsOverride ?? (await this.cli.outputs(this.stack));
-        return new GiteaApi(`http://127.0.0.1:${this.ports.gitea}`, { user: String(out.giteaAdminUsername), password: String(out.giteaAdminPassword) });
+        return new GiteaApi(direct ? this.gitea.url : `http://127.0.0.1:${this.ports.gitea}`, { user: String(out.giteaAdminUsername), password: String(out.giteaAdminPassword) });
     }
 
-    async jenkinsApi(): Promise<JenkinsApi> {
+    async jenkinsApi(direct = false): Promise<JenkinsApi> {
         const out = this.outputsOverride ?? (await this.cli.outputs(this.stack));
-        return new JenkinsApi(`http://127.0.0.1:${this.ports.jenkins}`, { user: String(out.jenkinsAdminUsername), password: String(out.jenkinsAdminPassword) });
+        return new JenkinsApi(direct ? this.jenkins.url : `http://127.0.0.1:${this.ports.jenkins}`, { user: String(out.jenkinsAdminUsername), password: String(out.jenkinsAdminPassword) });
     }
 
     /** Waits until every peer reflects the cluster as it is now (a Pod that just started has its credentials applied). */

@@ -37,6 +37,17 @@ const BANNER = (lines: string[]): string => {
     return ["#".repeat(w), ...lines.map((l) => `# ${l.padEnd(w - 4)} #`), "#".repeat(w)].join("\n");
 };
 
+/**
+ * Scenarios that fail on this branch for a defect routed to another branch, with where it is fixed.
+ * Strict both ways: a listed scenario that passes fails the run (take it off the list then), and its
+ * failure is printed as XFAIL with every failed check.
+ */
+const KNOWN_FAILURES: Record<string, string> = {
+    "5-rotation":
+        "rotated passwords never reach the running Gitea/Jenkins (no Pod roll: issue #9 item 2, branch i9a), and the " +
+        "retained Jenkins Secrets cannot be re-created on a data change (Server-Side Apply conflict; see the findings)",
+};
+
 // ---------------------------------------------------------------------------------------------------
 // Cleanup: a LIFO of steps, run once, whatever ends the run.
 
@@ -174,13 +185,17 @@ async function main(argv: string[]): Promise<number> {
     // Charts.
     const versions = { gitea: def("gitea.chartVersion"), jenkins: def("jenkins.chartVersion") };
     const chartsDir = process.env.CHARTS_DIR;
-    const charts = chartsDir ? loadChartsDir(path.resolve(chartsDir)) : standInCharts(versions);
-    requireCharts(charts, versions, chartsDir ? `CHARTS_DIR ${chartsDir}` : "the stand-ins");
+    // CHARTS_DIR's charts win; a pinned chart it lacks is a stand-in (said loudly below).
+    const real = chartsDir ? loadChartsDir(path.resolve(chartsDir)) : [];
+    const has = (name: string): boolean => real.some((c) => c.name === name && c.version === versions[name as keyof typeof versions]);
+    const charts = [...real, ...standInCharts(versions).filter((c) => !has(c.name))];
+    requireCharts(charts, versions, chartsDir ? `CHARTS_DIR ${chartsDir} plus stand-ins` : "the stand-ins");
     const repo: ChartRepo = await serveCharts(charts);
     onExit("chart repository", () => repo.close());
-    const standIns = charts.some((c) => c.standIn);
+    const standInNames = charts.filter((c) => c.standIn).map((c) => c.name);
+    const standIns = standInNames.length > 0;
     if (standIns) {
-        log(BANNER(["STAND-IN CHARTS: gitea and jenkins are the harness's small stand-ins,", "not the upstream charts. Set CHARTS_DIR=<dir with the real .tgz/sources> to use them."]));
+        log(BANNER([`STAND-IN CHARTS: ${standInNames.join(" and ")} ${standInNames.length > 1 ? "are" : "is"} the harness's small stand-in${standInNames.length > 1 ? "s" : ""},`, "not the upstream chart. Set CHARTS_DIR=<dir with the real .tgz/sources> to use the real ones."]));
     }
     log(`chart repository ${repo.url}: ${charts.map((c) => `${c.name}-${c.version}${c.standIn ? " (stand-in)" : ""}`).join(", ")}`);
 
@@ -237,7 +252,7 @@ async function main(argv: string[]): Promise<number> {
     const wallMs = Date.now() - T0;
     log(`\n==================== e2e summary (${(wallMs / 1000).toFixed(0)} s wall) ====================`);
     console.log(summary(results));
-    if (standIns) console.log("\n  NOTE: STAND-IN charts were used (no CHARTS_DIR).");
+    if (standIns) console.log(`\n  NOTE: STAND-IN charts were used for ${standInNames.join(", ")} (CHARTS_DIR ${chartsDir ?? "unset"}).`);
     if (crds.fallback) console.log(`  NOTE: Kyverno CRDs came from the TEMPORARY FALLBACK (${crds.from}).`);
     if (ctx.findings.length) {
         console.log("\n  Findings of the real engine:");
@@ -247,7 +262,13 @@ async function main(argv: string[]): Promise<number> {
     if (loop.errors.length) log(`peer loop errors (last 5): ${loop.errors.slice(-5).join(" | ")}`);
     const benchFile = writeBenchFigures(REPO, work, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`) });
     log(`real-engine figures written to ${benchFile}`);
-    failed = results.some((r) => r.status !== "passed");
+    const unexpected = results.filter((r) => (r.status === "passed") === (r.id in KNOWN_FAILURES));
+    for (const r of results.filter((x) => x.id in KNOWN_FAILURES)) {
+        console.log(r.status === "passed" ? `\n  XPASS ${r.id} passes now: remove it from KNOWN_FAILURES in scripts/e2e/main.ts` : `\n  XFAIL ${r.id} (known, routed): ${KNOWN_FAILURES[r.id]}`);
+    }
+    failed = unexpected.length > 0;
+    const xfail = results.some((r) => r.id in KNOWN_FAILURES && r.status !== "passed");
+    console.log(failed ? `\n  e2e FAILED: ${unexpected.map((r) => r.id).join(", ")}` : `\n  e2e passed${xfail ? " (known failures excepted, see XFAIL above)" : ""}`);
     return failed ? 1 : 0;
 }
 

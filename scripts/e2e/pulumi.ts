@@ -38,6 +38,8 @@ export interface PreviewJson {
     policies?: unknown;
 }
 
+const GLOBAL_FLAGS = ["--non-interactive", "--color", "never"];
+
 export class PulumiCli {
     private seq = 0;
     readonly env: NodeJS.ProcessEnv;
@@ -76,7 +78,10 @@ export class PulumiCli {
         const logFile = path.join(this.workDir, "pulumi-logs", `${n}-${label.replace(/[^A-Za-z0-9._-]+/g, "_")}.log`);
         const t0 = Date.now();
         return new Promise((resolve, reject) => {
-            const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.repo, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+            // Global flags go before a "--" (after it everything is a positional value).
+            const dd = args.indexOf("--");
+            const full = dd < 0 ? [...args, ...GLOBAL_FLAGS] : [...args.slice(0, dd), ...GLOBAL_FLAGS, ...args.slice(dd)];
+            const child = spawn("pulumi", full, { cwd: this.repo, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
             let stdout = "";
             let stderr = "";
             child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -123,7 +128,7 @@ export class PulumiCli {
 
     async setConfig(stack: string, config: Record<string, ConfigValue>): Promise<void> {
         for (const [key, v] of Object.entries(config)) {
-            await this.ok(this.stackArgs(stack, ["config", "set", key, ...(v.secret ? ["--secret"] : ["--plaintext"]), "--", v.value]), { label: `config-set-${key}` });
+            await this.ok([...this.stackArgs(stack, ["config", "set", key, v.secret ? "--secret" : "--plaintext"]), "--", v.value], { label: `config-set-${key}` });
         }
     }
 
