@@ -37,6 +37,9 @@ const BANNER = (lines: string[]): string => {
     return ["#".repeat(w), ...lines.map((l) => `# ${l.padEnd(w - 4)} #`), "#".repeat(w)].join("\n");
 };
 
+/** In run order: the empty stack first, then the stack's life from the first `up` to `destroy`. */
+const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, drift, validatingPolicy, rotation, destroy];
+
 /**
  * Scenarios that fail on this branch for a defect routed to another branch, with where it is fixed.
  * Strict both ways: a listed scenario that passes fails the run (take it off the list then), and its
@@ -53,6 +56,8 @@ const KNOWN_FAILURES: Record<string, string> = {
 
 const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
 let cleaning: Promise<void> | undefined;
+/** Set by a signal: the run stops where it is, reports nothing, and only cleans up. */
+let interrupted = false;
 function onExit(what: string, run: () => Promise<void> | void): void {
     cleanups.push({ what, run });
 }
@@ -72,6 +77,7 @@ function cleanup(): Promise<void> {
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
         console.error(`\ne2e: ${sig}: stopping everything this run started`);
+        interrupted = true;
         void cleanup().finally(() => process.exit(130));
     });
 }
@@ -137,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
     const keep = argv.includes("--keep");
     const onlyArg = argv.find((_a, i) => argv[i - 1] === "--only");
     const only = onlyArg ? new Set(onlyArg.split(",")) : undefined;
+    const unknown = [...(only ?? [])].filter((id) => !SCENARIOS.some((s) => s.id === id));
+    if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(", ")} (scenarios: ${SCENARIOS.map((s) => s.id).join(", ")})`);
     const major = Number(process.versions.node.split(".")[0]);
     if (major < 22) throw new Error(`Node ${process.version}: the Pulumi SDK needs >= 22 (.ci/run brings Node 24; locally: PATH=<node 24>/bin:$PATH)`);
 
@@ -231,6 +239,7 @@ async function main(argv: string[]): Promise<number> {
 
     // The stack.
     const cli = new PulumiCli(REPO, work, env, `e2e-${process.pid}-passphrase`);
+    onExit("running pulumi commands", () => cli.abort());
     await cli.login();
     const config: Record<string, ConfigValue> = {
         nodeAddress: { value: "127.0.0.1" },
@@ -243,11 +252,11 @@ async function main(argv: string[]): Promise<number> {
         "jenkins.nodePort": { value: String(jenkinsPort) },
     };
     await cli.initStack(STACK, config);
-    onExit("stacks", async () => void (await cli.run(["stack", "rm", STACK, "--yes", "--force"])));
     const ctx = new E2EContext(REPO, work, kube, cli, STACK, gitea, jenkins, peers, { gitea: giteaPort, jenkins: jenkinsPort, registry: registryPort }, config, standIns, log);
     log(`setup done in ${((Date.now() - T0) / 1000).toFixed(1)} s (control plane ${(clusterMs / 1000).toFixed(1)} s)`);
 
-    const results: ScenarioResult[] = await runScenarios(ctx, [policyPreview, configErrors, firstUp, rerun, drift, validatingPolicy, rotation, destroy], only, log);
+    const results: ScenarioResult[] = await runScenarios(ctx, SCENARIOS, only, log, () => interrupted);
+    if (interrupted) return 130;
 
     const wallMs = Date.now() - T0;
     log(`\n==================== e2e summary (${(wallMs / 1000).toFixed(0)} s wall) ====================`);
@@ -260,7 +269,8 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const p of peers) for (const e of p.events) log(`peer event: ${e}`);
     if (loop.errors.length) log(`peer loop errors (last 5): ${loop.errors.slice(-5).join(" | ")}`);
-    const benchFile = writeBenchFigures(REPO, work, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`) });
+    // Only a full run's figures replace the ones `npm run bench` prints.
+    const benchFile = writeBenchFigures(REPO, work, !only, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`) });
     log(`real-engine figures written to ${benchFile}`);
     const unexpected = results.filter((r) => (r.status === "passed") === (r.id in KNOWN_FAILURES));
     for (const r of results.filter((x) => x.id in KNOWN_FAILURES)) {

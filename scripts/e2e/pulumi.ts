@@ -2,7 +2,7 @@
 // `tools.sh env`), a private PULUMI_HOME and a file backend in the run's temp dir, a passphrase
 // secrets provider, and each stack's config file kept in the temp dir too (`--config-file`), so the
 // repository is never written. Every command's output goes to a numbered log file.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { unwrapSecrets, type StateResource } from "./state";
@@ -42,6 +42,7 @@ const GLOBAL_FLAGS = ["--non-interactive", "--color", "never"];
 
 export class PulumiCli {
     private seq = 0;
+    private readonly running = new Set<ChildProcess>();
     readonly env: NodeJS.ProcessEnv;
 
     constructor(
@@ -67,6 +68,18 @@ export class PulumiCli {
         delete this.env.PULUMI_IGNORE_AMBIENT_PLUGINS;
     }
 
+    /**
+     * Interrupts running commands: SIGINT (Pulumi cancels its operation and exits), SIGKILL after 10 s.
+     * The state is the run's own throwaway backend, so an interrupted update costs nothing.
+     */
+    async abort(): Promise<void> {
+        const live = [...this.running];
+        for (const c of live) c.kill("SIGINT");
+        const deadline = Date.now() + 10_000;
+        while (live.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    }
+
     configFile(stack: string): string {
         return path.join(this.workDir, `Pulumi.${stack}.yaml`);
     }
@@ -82,6 +95,7 @@ export class PulumiCli {
             const dd = args.indexOf("--");
             const full = dd < 0 ? [...args, ...GLOBAL_FLAGS] : [...args.slice(0, dd), ...GLOBAL_FLAGS, ...args.slice(dd)];
             const child = spawn("pulumi", full, { cwd: this.repo, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+            this.running.add(child);
             let stdout = "";
             let stderr = "";
             child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -90,6 +104,7 @@ export class PulumiCli {
             child.on("error", reject);
             child.on("close", (code) => {
                 clearTimeout(timer);
+                this.running.delete(child);
                 const ms = Date.now() - t0;
                 fs.writeFileSync(logFile, `$ pulumi ${args.join(" ")}\n# exit ${code} after ${(ms / 1000).toFixed(1)} s\n\n${stdout}\n--- stderr ---\n${stderr}`);
                 resolve({ args, code: code ?? -1, stdout, stderr, ms, logFile });

@@ -22,6 +22,7 @@ export const benchFile = (repo: string): string => path.join(repo, ".cache", "e2
 export function writeBenchFigures(
     repo: string,
     work: string,
+    publish: boolean,
     r: { wallMs: number; clusterMs: number; standIns: boolean; charts: string[]; results: readonly ScenarioResult[]; figures: Record<string, CommandFigure>; findings: readonly Finding[] },
 ): string {
     const doc: BenchFigures = {
@@ -37,6 +38,7 @@ export function writeBenchFigures(
     };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     fs.writeFileSync(path.join(work, "bench.json"), text);
+    if (!publish) return path.join(work, "bench.json");
     const file = benchFile(repo);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);

@@ -53,9 +53,16 @@ export interface ScenarioResult {
     readonly error?: string;
 }
 
-export async function runScenarios<C>(ctx: C, scenarios: readonly Scenario<C>[], only: ReadonlySet<string> | undefined, print: (line: string) => void): Promise<ScenarioResult[]> {
+export async function runScenarios<C>(
+    ctx: C,
+    scenarios: readonly Scenario<C>[],
+    only: ReadonlySet<string> | undefined,
+    print: (line: string) => void,
+    stopped: () => boolean = () => false,
+): Promise<ScenarioResult[]> {
     const results: ScenarioResult[] = [];
     for (const s of scenarios) {
+        if (stopped()) break;
         if (only && !only.has(s.id)) continue;
         const blocked = (s.needs ?? []).filter((n) => results.find((r) => r.id === n)?.status !== "passed" && (!only || only.has(n)));
         if (blocked.length) {
