@@ -156,3 +156,30 @@ export function harborEmulatorPath(repo: string): string | undefined {
     const p = path.join(repo, "test", "support", "harborEmulator.ts");
     return fs.existsSync(p) ? p : undefined;
 }
+
+/** Harbor: pre-installed in the lab, outside the stack; its admin password is whatever the operator set. */
+export interface RegistryBackend extends Backend {
+    /** The operator changes the admin's password in Harbor (before telling the stack: registry.password). */
+    setPassword(user: string, password: string): void;
+}
+
+/** What the harness needs of test/support/harborEmulator.ts (loaded by path: it exists only from issue #13 on). */
+interface HarborModule {
+    start(opts?: { username?: string; password?: string }): Promise<Emulator<{ users: Map<string, WithPassword> }>>;
+}
+
+export async function harborEmulatorBackend(modulePath: string, user: string, password: string): Promise<RegistryBackend> {
+    const mod = (await import(modulePath)) as HarborModule;
+    const emu = await mod.start({ username: user, password });
+    return {
+        url: emu.url,
+        ...counting(emu),
+        accepts: (u, pw) => emu.state.users.get(u)?.password === pw,
+        setPassword: (u, pw) => {
+            const entry = emu.state.users.get(u);
+            if (!entry) throw new Error(`Harbor emulator: no user ${u}`);
+            entry.password = pw;
+        },
+        close: () => emu.close(),
+    };
+}

@@ -1,7 +1,7 @@
 // What every scenario gets: the cluster, the CLI, the peers, the stack's current config, and the
 // recorders for defects and bench figures.
 import * as fs from "node:fs";
-import type { GiteaBackend, JenkinsBackend } from "./backends";
+import type { GiteaBackend, JenkinsBackend, RegistryBackend } from "./backends";
 import type { Kube } from "./kube";
 import { GiteaApi, JenkinsApi } from "./peerApi";
 import type { Peer } from "./peers";
@@ -28,6 +28,7 @@ export interface CommandFigure {
     readonly exit: number;
     readonly gitea?: RequestFigures;
     readonly jenkins?: RequestFigures;
+    readonly harbor?: RequestFigures;
 }
 
 export class E2EContext {
@@ -36,6 +37,8 @@ export class E2EContext {
     readonly figures: Record<string, CommandFigure> = {};
     /** Extra flags every engine command gets (a recorded workaround, see main.ts). */
     engineFlags: string[] = [];
+    /** Harbor's emulator, once the program calls Harbor's API (issue #13); undefined before. */
+    harbor: RegistryBackend | undefined;
     /** Outputs to use for peer credentials once the stack has none (after destroy). */
     outputsOverride: Record<string, unknown> | undefined;
 
@@ -66,6 +69,7 @@ export class E2EContext {
     async engine(cmd: readonly string[], o: { stack?: string; figure?: string; timeoutMs?: number } = {}): Promise<CliResult> {
         const g0 = this.gitea.requestCount() ?? 0;
         const j0 = this.jenkins.requestCount() ?? 0;
+        const h0 = this.harbor?.requestCount() ?? 0;
         const stack = o.stack ?? this.stack;
         let r = await this.cli.run([...this.cli.stackArgs(stack, cmd), ...this.engineFlags], { timeoutMs: o.timeoutMs, label: `${stack}-${cmd.join("-")}` });
         if (r.code !== 0 && this.cliConfigValidationDefect(r, stack)) {
@@ -79,6 +83,7 @@ export class E2EContext {
                 exit: r.code,
                 gitea: this.gitea.requestsSince(g0),
                 jenkins: this.jenkins.requestsSince(j0),
+                ...(this.harbor ? { harbor: this.harbor.requestsSince(h0) } : {}),
             };
         }
         return r;

@@ -115,7 +115,10 @@ export const rotation: Scenario<E2EContext> = {
         const jUser = String(out.jenkinsAdminUsername);
         const gitea = await ctx.giteaApi();
         const jenkins = await ctx.jenkinsApi();
+        const registryUser = ctx.config["registry.username"]?.value ?? "admin";
         try {
+            // Harbor is outside the stack: the operator changes the password there first.
+            ctx.harbor?.setPassword(registryUser, next.registry);
             await ctx.setConfig({
                 "gitea.adminPassword": { value: next.gitea, secret: true },
                 "jenkins.adminPassword": { value: next.jenkins, secret: true },
@@ -140,6 +143,10 @@ export const rotation: Scenario<E2EContext> = {
             const regDoc = Buffer.from(reg.data?.[".dockerconfigjson"] ?? "", "base64").toString("utf8");
             checks.ok("the registry Secret no longer holds the old registry password", !regDoc.includes(`"${prev["registry.password"]?.value ?? ""}"`));
 
+            if (ctx.harbor) {
+                const h = ctx.figures.upRotation?.harbor;
+                checks.ok("the program talked to Harbor with the new password (no 401 left unanswered)", r.code === 0 && (h?.total ?? 0) > 0, JSON.stringify(h));
+            }
             checks.ok("Gitea (the running server) accepts the new admin password", await loginWorks(gitea, gUser, next.gitea, "/user"));
             checks.ok("Gitea refuses the old admin password", !(await loginWorks(gitea, gUser, oldGitea, "/user")));
             checks.ok("Jenkins (the running server) accepts the new admin password", await loginWorks(jenkins, jUser, next.jenkins, "/api/json"));
@@ -158,6 +165,7 @@ export const rotation: Scenario<E2EContext> = {
                     }
                 }
                 await ctx.setConfig({ "registry.password": prev["registry.password"]! });
+                ctx.harbor?.setPassword(registryUser, prev["registry.password"]!.value);
                 const back = await ctx.engine(["up", "--yes"]);
                 ctx.log(`    restore: pulumi up exited ${back.code}`);
             }

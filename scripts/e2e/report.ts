@@ -54,7 +54,7 @@ export function formatBench(b: BenchFigures): string[] {
         const f = b.figures[key];
         if (!f) return;
         const req = (name: string, x: CommandFigure["gitea"]): string => (x ? `${name} ${x.total} requests (${x.writes} writes)` : "");
-        lines.push(`  ${label.padEnd(34)} ${s(f.ms).padStart(8)}  exit ${f.exit}  ${[req("Gitea", f.gitea), req("Jenkins", f.jenkins)].filter(Boolean).join(", ")}`);
+        lines.push(`  ${label.padEnd(34)} ${s(f.ms).padStart(8)}  exit ${f.exit}  ${[req("Gitea", f.gitea), req("Jenkins", f.jenkins), req("Harbor", f.harbor)].filter(Boolean).join(", ")}`);
     };
     row("preview (empty stack, policy pack)", "preview");
     row("up (first converge)", "up");
