@@ -327,7 +327,7 @@ spec:
     spec:
       containers:
         - name: ${key}
-          image: {{ $sub.image.registry }}/{{ $sub.image.repository }}:{{ $sub.image.tag }}
+          image: {{ $sub.image.registry }}/{{ $sub.image.repository }}{{ if $sub.image.digest }}@{{ $sub.image.digest }}{{ else }}:{{ $sub.image.tag }}{{ end }}
           ports:
             - containerPort: ${port}
           resources:
