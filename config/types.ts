@@ -25,7 +25,15 @@ export interface StackConfig {
         readonly insecure: boolean;
         readonly secretName: string;
     };
-    readonly images: { readonly kaniko: string; readonly agent: string; readonly build: string };
+    readonly images: {
+        readonly kaniko: string;
+        readonly agent: string;
+        readonly build: string;
+        /** The gitea chart's postgresql sub-chart image. */
+        readonly postgresql: string;
+        /** The gitea chart's valkey sub-chart image. */
+        readonly valkey: string;
+    };
     readonly gitea: {
         readonly namespace: string;
         readonly chart: { readonly repo: string; readonly version: string };

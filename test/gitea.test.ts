@@ -2,9 +2,10 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfigSource, StackConfig } from "../config";
-import { Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
+import { bitnamiImage, Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
 import { chartSource } from "../components/helm";
-import { loadChartValues, unknownValuePaths } from "./support/chartValues";
+import { rolloutDigest, ROLLOUT_ANNOTATION } from "../components/rollout";
+import { loadChartKeys, unknownValuePaths, withPaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
 import { ProgramRun, runProgram } from "./support/mocks";
@@ -13,7 +14,7 @@ const JENKINS_HOST = "jenkins.jenkins.svc.cluster.local";
 const ADMIN_PASSWORD = "Adm1n-from-config";
 
 function configOf(values: Record<string, string>): StackConfig {
-    const source: RawConfigSource = { get: (k) => values[k.replace(/^ci-stack:/, "")], isSecret: () => true };
+    const source: RawConfigSource = { get: (k) => values[k.replace(/^ci-stack:/, "")], isSecret: () => true, keys: () => Object.keys(values).map((k) => `ci-stack:${k}`) };
     return loadConfig("ci-stack", source);
 }
 
@@ -22,6 +23,7 @@ const GITEA_RES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "
 /** What giteaValues returns for the config defaults (MINIMAL sets no gitea.* key). */
 const DEFAULT_VALUES = {
     global: { storageClass: "longhorn" },
+    strategy: { type: "Recreate" },
     service: { http: { type: "NodePort", port: 3000, nodePort: 30022 } },
     persistence: { enabled: true, size: "5Gi", storageClass: "longhorn" },
     resources: GITEA_RES,
@@ -30,17 +32,21 @@ const DEFAULT_VALUES = {
         admin: { existingSecret: "gitea-admin", passwordMode: "keepUpdated" },
         config: {
             server: { DOMAIN: "10.0.24.28", ROOT_URL: "http://10.0.24.28:30022/", DISABLE_SSH: true, START_SSH_SERVER: false },
-            webhook: { ALLOWED_HOST_LIST: JENKINS_HOST },
-            security: { ALLOWED_HOST_LIST: JENKINS_HOST },
+            webhook: { ALLOWED_HOST_LIST: `external,${JENKINS_HOST}` },
+            security: { ALLOWED_HOST_LIST: `external,${JENKINS_HOST}` },
         },
     },
     postgresql: {
         enabled: true,
+        image: { registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "17.6.0-debian-12-r4" },
+        global: { security: { allowInsecureImages: true } },
         primary: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
     },
     valkey: {
         enabled: true,
         architecture: "standalone",
+        image: { registry: "docker.io", repository: "bitnamilegacy/valkey", tag: "8.1.3-debian-12-r3" },
+        global: { security: { allowInsecureImages: true } },
         primary: { resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
     },
     "postgresql-ha": { enabled: false },
@@ -56,45 +62,90 @@ function valuesFor(overrides: Record<string, string> = {}, hosts: readonly strin
         nodeAddress: cfg.nodeAddress,
         adminSecretName: "gitea-admin",
         webhookAllowedHosts: hosts,
+        images: cfg.images,
     });
 }
 
-// The gitea chart's values.yaml is the reference, plus the keys the sub-charts' own values.yaml
-// declare and Helm merges under the dependency's name (bitnami postgresql 16.7.27 and valkey 3.0.31
-// both have `primary.resources`; the gitea chart's file lists neither).
-const SUBCHART_KEYS = { postgresql: { primary: { resources: {} } }, valkey: { primary: { resources: {} } } };
-function withSubchartKeys(chart: Record<string, unknown>): Record<string, unknown> {
-    const merge = (a: any, b: any): any =>
-        Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k] && b[k] && typeof a[k] === "object" ? merge(a[k], b[k]) : (b[k] ?? a[k])]));
-    return merge(chart, SUBCHART_KEYS);
+// The gitea chart's key paths (test/reference, derived by `npm run refdata` from its values.yaml),
+// plus the keys the sub-charts' own values.yaml declare and Helm merges under the dependency's name
+// (bitnami/charts bitnami/postgresql/values.yaml at 16.7.27 and bitnami/valkey/values.yaml at 3.0.31
+// both have `primary.resources` — a container resources map passed through toYaml —,
+// `image.{registry,repository,tag,digest}` and `global.security.allowInsecureImages`; the gitea
+// chart's file lists only `image.repository`).
+const GITEA_CHART = loadChartKeys("gitea-main-20251209");
+const SUBCHART_RESOURCE_MAPS = ["postgresql.primary.resources", "valkey.primary.resources"];
+const SUBCHART_KEYS = ["postgresql", "valkey"].flatMap((c) => [
+    `${c}.primary`,
+    `${c}.image`,
+    ...["registry", "repository", "tag", "digest"].map((k) => `${c}.image.${k}`),
+    `${c}.global`,
+    `${c}.global.security`,
+    `${c}.global.security.allowInsecureImages`,
+]);
+const CHART = withPaths(GITEA_CHART, [...SUBCHART_KEYS, ...SUBCHART_RESOURCE_MAPS], SUBCHART_RESOURCE_MAPS);
+/** Helm's coalescing of user values over a chart's defaults: maps merge, anything else replaces. */
+function helmCoalesce(chart: unknown, user: unknown): unknown {
+    const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+    if (!isMap(chart) || !isMap(user)) return user === undefined ? chart : user;
+    const out: Record<string, unknown> = { ...chart };
+    for (const [k, v] of Object.entries(user)) out[k] = helmCoalesce(chart[k], v);
+    return out;
 }
 function keyPaths(v: unknown, at = ""): string[] {
     if (!v || typeof v !== "object" || Array.isArray(v)) return [];
     return Object.entries(v).flatMap(([k, x]) => [at + k, ...keyPaths(x, `${at}${k}.`)]);
 }
-const CHART = withSubchartKeys(loadChartValues("gitea-chart-main-20251209-values.yaml"));
-// Maps the chart passes through untouched: app.ini sections, and container resources.
-const FREE_FORM = ["gitea.config", "resources", "initContainers.resources", "postgresql.primary.resources", "valkey.primary.resources"];
 
 describe("giteaValues (pure)", () => {
     it("builds the exact values for the config defaults", () => {
         assert.deepEqual(valuesFor(), DEFAULT_VALUES);
     });
 
-    it("sets only keys the chart (or its sub-charts) declares", () => {
-        assert.deepEqual(unknownValuePaths(valuesFor(), CHART, FREE_FORM), []);
-        const everything = valuesFor({ "gitea.sshNodePort": "30222", "gitea.postgresql": "false", "gitea.valkey": "false" });
-        assert.deepEqual(unknownValuePaths(everything, CHART, FREE_FORM), []);
+    it("puts the Secrets' digest on the pod template (gitea.podAnnotations), only when given", () => {
+        const cfg = configOf({ ...MINIMAL });
+        const v = giteaValues({ settings: cfg.gitea, images: cfg.images, storageClass: "longhorn", nodeAddress: "n", adminSecretName: "gitea-admin", webhookAllowedHosts: [], secretsDigest: "0123456789abcdef0123456789abcdef" });
+        assert.deepEqual(v.gitea.podAnnotations, { "ci-stack/secrets-rollout": "0123456789abcdef0123456789abcdef" });
+        assert.deepEqual(unknownValuePaths(v, CHART), []);
+        assert.equal("podAnnotations" in valuesFor().gitea, false);
     });
 
-    it("the key check catches a typo, and the free-form list stays short", () => {
+    it("sets only keys the chart (or its sub-charts) declares", () => {
+        assert.deepEqual(unknownValuePaths(valuesFor(), CHART), []);
+        const everything = valuesFor({ "gitea.sshNodePort": "30222", "gitea.postgresql": "false", "gitea.valkey": "false" });
+        assert.deepEqual(unknownValuePaths(everything, CHART), []);
+    });
+
+    it("the key check catches a typo; sub-chart keys and the free-form rule are both needed", () => {
         const v = valuesFor();
         const typo = { ...v, persistence: { ...v.persistence, storageclass: "longhorn" }, gitea: { ...v.gitea, admin: { existingSecrets: "x" } } };
-        assert.deepEqual(unknownValuePaths(typo, CHART, FREE_FORM), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
+        assert.deepEqual(unknownValuePaths(typo, CHART), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
         // Without the sub-charts' keys the resources would be flagged: the check is not vacuous there.
-        assert.deepEqual(unknownValuePaths(v, loadChartValues("gitea-chart-main-20251209-values.yaml"), FREE_FORM), [
+        assert.deepEqual(unknownValuePaths(v, GITEA_CHART), [
+            "postgresql.image.registry",
+            "postgresql.image.tag",
+            "postgresql.global.security",
             "postgresql.primary.resources",
+            "valkey.image.registry",
+            "valkey.image.tag",
+            "valkey.global.security",
             "valkey.primary",
+        ]);
+        // And the free-form rule is what lets the pass-through maps through.
+        assert.deepEqual(unknownValuePaths(v, CHART, { ignoreFreeForm: true }), [
+            "resources.requests",
+            "resources.limits",
+            "initContainers.resources.limits.cpu",
+            "initContainers.resources.limits.memory",
+            "gitea.config.server.DOMAIN",
+            "gitea.config.server.ROOT_URL",
+            "gitea.config.server.DISABLE_SSH",
+            "gitea.config.server.START_SSH_SERVER",
+            "gitea.config.webhook",
+            "gitea.config.security",
+            "postgresql.primary.resources.requests",
+            "postgresql.primary.resources.limits",
+            "valkey.primary.resources.requests",
+            "valkey.primary.resources.limits",
         ]);
     });
 
@@ -142,15 +193,58 @@ describe("giteaValues (pure)", () => {
         assert.deepEqual(v.initContainers, { resources: res });
     });
 
-    it("webhook allow-list: several hosts joined, none leaves Gitea's default, junk rejected", () => {
+    it("webhook allow-list: Gitea's default `external` kept, hosts added, none leaves the default, junk rejected", () => {
+        // modules/hostmatcher/hostmatcher.go (go-gitea/gitea v1.25.2): the list REPLACES the default that
+        // services/webhook/deliver.go Init() applies only when the setting is empty ("external").
         const two = valuesFor({}, [JENKINS_HOST, "*.ci.internal"]).gitea.config as Record<string, unknown>;
-        assert.deepEqual(two.webhook, { ALLOWED_HOST_LIST: `${JENKINS_HOST},*.ci.internal` });
-        assert.deepEqual(two.security, { ALLOWED_HOST_LIST: `${JENKINS_HOST},*.ci.internal` });
+        assert.deepEqual(two.webhook, { ALLOWED_HOST_LIST: `external,${JENKINS_HOST},*.ci.internal` });
+        assert.deepEqual(two.security, { ALLOWED_HOST_LIST: `external,${JENKINS_HOST},*.ci.internal` });
         const none = valuesFor({}, []).gitea.config as Record<string, unknown>;
         assert.equal(none.webhook, undefined);
         assert.equal(none.security, undefined);
         assert.throws(() => valuesFor({}, ["a,b"]), /webhookAllowedHosts: "a,b"/);
         assert.throws(() => valuesFor({}, [""]), /webhookAllowedHosts: ""/);
+    });
+
+    it("the rollout cannot deadlock on the ReadWriteOnce data volume (Recreate, not a surge)", () => {
+        // gitea chart 12.5.0 values.yaml defaults, and templates/gitea/deployment.yaml, which renders
+        // `rollingUpdate` only when strategy.type is RollingUpdate (gitea.com/gitea/helm-gitea v12.5.0).
+        const chart = {
+            replicaCount: 1,
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "100%", maxUnavailable: 0 } },
+            persistence: { accessModes: ["ReadWriteOnce"] },
+        };
+        const merged = helmCoalesce(chart, valuesFor()) as typeof chart;
+        const rendered = merged.strategy.type === "RollingUpdate" ? merged.strategy : { type: merged.strategy.type };
+        // A surge starts a second Pod while the first still holds the RWO claim: on another node it
+        // can never attach the volume, and maxUnavailable 0 keeps the old Pod until it does.
+        const rwo = merged.persistence.accessModes.includes("ReadWriteOnce");
+        assert.ok(rwo && merged.replicaCount === 1);
+        assert.deepEqual(rendered, { type: "Recreate" });
+    });
+
+    it("sub-chart images: the pinned chart's bitnamilegacy references by default, a mirror through images.*", () => {
+        const def = valuesFor();
+        assert.deepEqual(def.postgresql, { ...DEFAULT_VALUES.postgresql });
+        const mirrored = valuesFor({
+            "images.postgresql": "harbor.lab:30002/mirror/postgresql:17.6.0-debian-12-r4",
+            "images.valkey": `registry.lab/bitnami/valkey:8.1.3@sha256:${"e".repeat(64)}`,
+        });
+        assert.deepEqual((mirrored.postgresql as Record<string, unknown>).image, { registry: "harbor.lab:30002", repository: "mirror/postgresql", tag: "17.6.0-debian-12-r4" });
+        assert.deepEqual((mirrored.valkey as Record<string, unknown>).image, { registry: "registry.lab", repository: "bitnami/valkey", tag: "8.1.3", digest: `sha256:${"e".repeat(64)}` });
+        // A relocated image fails bitnami's common.errors.insecureImages unless this is set.
+        assert.deepEqual((mirrored.postgresql as Record<string, unknown>).global, { security: { allowInsecureImages: true } });
+        // Off sub-charts get no image (nothing renders them).
+        const off = valuesFor({ "gitea.postgresql": "false", "gitea.valkey": "false" });
+        assert.deepEqual([off.postgresql, off.valkey], [{ enabled: false }, { enabled: false }]);
+    });
+
+    it("bitnamiImage splits references the way the sub-charts' common.images.image joins them", () => {
+        assert.deepEqual(bitnamiImage("docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4"), { registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "17.6.0-debian-12-r4" });
+        assert.deepEqual(bitnamiImage("bitnamilegacy/valkey:8.1.3-debian-12-r3"), { registry: "docker.io", repository: "bitnamilegacy/valkey", tag: "8.1.3-debian-12-r3" });
+        assert.deepEqual(bitnamiImage("localhost:5000/pg:17"), { registry: "localhost:5000", repository: "pg", tag: "17" });
+        assert.deepEqual(bitnamiImage(`mirror.lab/pg@sha256:${"a".repeat(64)}`), { registry: "mirror.lab", repository: "pg", digest: `sha256:${"a".repeat(64)}` });
+        assert.throws(() => bitnamiImage("postgresql"), /explicit tag or digest/);
     });
 
     it("never carries the admin password, configured or not", () => {
@@ -192,6 +286,7 @@ function runGitea(config: Record<string, string>, name = "gitea"): Promise<Progr
         const g = new Gitea(name, {
             namespace: cfg.gitea.namespace,
             settings: cfg.gitea,
+            images: cfg.images,
             storageClass: cfg.storage.className,
             nodeAddress: cfg.nodeAddress,
             webhookAllowedHosts: [pulumi.output(JENKINS_HOST)],
@@ -216,11 +311,13 @@ describe("Gitea component (mock mode)", () => {
             run.recorder.childrenOf(comp).map((r) => [r.type, r.name]),
             [
                 [RANDOM, "gitea-admin-password"],
+                [RANDOM, "gitea-rollout-salt"],
                 [SECRET, "gitea-admin"],
                 [RELEASE, "gitea"],
             ],
         );
-        assert.deepEqual(run.recorder.one(RANDOM).inputs, { length: 24, special: false });
+        assert.deepEqual(run.recorder.one(RANDOM, (r) => r.name === "gitea-admin-password").inputs, { length: 24, special: false });
+        assert.deepEqual(run.recorder.one(RANDOM, (r) => r.name === "gitea-rollout-salt").inputs, { length: 32, special: false });
     });
 
     it("the release: pinned chart, explicit name, config namespace, data kept", () => {
@@ -230,13 +327,15 @@ describe("Gitea component (mock mode)", () => {
             name: "gitea",
             chart: "gitea",
             repositoryOpts: { repo: "https://dl.gitea.com/charts/" },
-            version: "12.4.0",
+            version: "12.5.0",
             namespace: "gitea",
             createNamespace: false,
             timeout: 600,
             compat: "true", // added by @pulumi/kubernetes itself
         });
-        assert.deepEqual(values, DEFAULT_VALUES);
+        // The pod template carries the salted digest of the admin Secret, so a new password rolls the Pod.
+        const digest = rolloutDigest("mock-gitea-rollout-salt-password", { "admin/username": "gitea-admin", "admin/password": "mock-gitea-admin-password-password" });
+        assert.deepEqual(values, { ...DEFAULT_VALUES, gitea: { ...DEFAULT_VALUES.gitea, podAnnotations: { [ROLLOUT_ANNOTATION]: digest } } });
         assert.equal(rel.protect, true);
         assert.equal(rel.retainOnDelete, true);
     });
@@ -257,6 +356,8 @@ describe("Gitea component (mock mode)", () => {
         });
         // The SDK marks the whole map that holds a secret Output as secret.
         assert.deepEqual(sec.secretPaths, ["stringData"]);
+        // The retained release mounts it: kept with the release, not deleted from under it.
+        assert.equal(sec.retainOnDelete, true);
     });
 
     it("outputs: URLs and user in clear, the password only as a secret", () => {
@@ -280,7 +381,7 @@ describe("Gitea component (mock mode)", () => {
     it("a configured password: no RandomPassword, used in the Secret, absent from values and clear outputs", async () => {
         const r = await runGitea({ ...MINIMAL, "gitea.adminPassword": ADMIN_PASSWORD, "gitea.adminUsername": "root-user" });
         if (r.error) throw r.error;
-        assert.deepEqual(r.recorder.ofType(RANDOM), []);
+        assert.deepEqual(r.recorder.ofType(RANDOM).map((x) => x.name), ["gitea-rollout-salt"]);
         const sec = r.recorder.one(SECRET);
         assert.deepEqual(sec.inputs.stringData, { username: "root-user", password: ADMIN_PASSWORD });
         assert.deepEqual(sec.secretPaths, ["stringData"]);
@@ -327,8 +428,9 @@ describe("Gitea component (mock mode)", () => {
         assert.equal(rel.retainOnDelete, false);
         const sec = r.recorder.one(SECRET);
         assert.equal(sec.name, "code-admin");
+        assert.equal(sec.retainOnDelete, false, "follows the release's retainOnDelete");
         assert.deepEqual([sec.inputs.metadata.name, sec.inputs.metadata.namespace], ["code-admin", "scm"]);
-        assert.equal(r.recorder.one(RANDOM).name, "code-admin-password");
+        assert.deepEqual(r.recorder.ofType(RANDOM).map((x) => x.name), ["code-admin-password", "code-rollout-salt"]);
         assert.deepEqual(r.outputs, {
             apiUrl: "http://code-gitea-http.scm.svc.cluster.local:3000",
             externalUrl: "http://git.lab.internal:31000",

@@ -2,8 +2,10 @@
 // user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import type { z } from "zod";
-import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy } from "./http";
+import { schemas, type GiteaHook, type GiteaRepo } from "./giteaSchemas";
+import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
+
+export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaRepo } from "./giteaSchemas";
 
 export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
@@ -11,72 +13,6 @@ export interface GiteaConnection extends ConnectionTuning {
     username: string;
     password: string;
 }
-
-// The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
-// providers' closures (and this client with them), and a captured zod schema instance drags zod's
-// internal modules along, which its package.json "exports" do not expose ("export path … not found").
-// So zod is required where the schemas are built; serialized, that stays a plain require("zod").
-const schemas = () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-    const { z } = require("zod") as typeof import("zod");
-    const contents = z.object({
-        name: z.string(),
-        path: z.string(),
-        sha: z.string(),
-        type: z.string(),
-        encoding: z.string().nullable().optional(),
-        content: z.string().nullable().optional(),
-    });
-    const token = z.object({
-        id: z.number(),
-        name: z.string(),
-        sha1: z.string(),
-        scopes: z.array(z.string()).nullable().default([]),
-    });
-    const hook = z.object({
-        id: z.number(),
-        type: z.string(),
-        active: z.boolean(),
-        events: z.array(z.string()),
-        config: z.object({ url: z.string(), content_type: z.string() }).loose(),
-        branch_filter: z.string().default(""),
-        /** Gitea returns the header in clear (webhook_model.HeaderAuthorization): treat as a secret. */
-        authorization_header: z.string().default(""),
-    });
-    return {
-        repo: z.object({
-            id: z.number(),
-            name: z.string(),
-            full_name: z.string(),
-            owner: z.object({ login: z.string() }),
-            private: z.boolean(),
-            description: z.string().default(""),
-            default_branch: z.string(),
-            empty: z.boolean().default(false),
-            clone_url: z.string(),
-            html_url: z.string(),
-        }),
-        hook,
-        hooks: z.array(hook),
-        contents,
-        files: z.object({
-            files: z.array(contents.nullable()).nullable().default([]),
-            commit: z.object({ sha: z.string() }).loose(),
-        }),
-        branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
-        token,
-        tokenList: z.array(token.omit({ sha1: true })),
-        version: z.object({ version: z.string() }),
-    };
-};
-
-/** The response schemas (a fresh set per call; see above why none is kept in module scope). */
-export const giteaSchemas = schemas;
-type Schemas = ReturnType<typeof schemas>;
-export type GiteaRepo = z.infer<Schemas["repo"]>;
-export type GiteaHook = z.infer<Schemas["hook"]>;
-export type GiteaContents = z.infer<Schemas["contents"]>;
-export type GiteaAccessToken = z.infer<Schemas["token"]>;
 
 export interface HookSpec {
     url: string;
@@ -98,6 +34,10 @@ export interface FileChange {
 }
 
 const seg = (s: string) => encodeURIComponent(s);
+// Gitea's MAX_RESPONSE_ITEMS default (modules/setting/api.go); a bound on pages keeps a server that
+// never reaches its own total from looping forever.
+const HOOK_PAGE_SIZE = 50;
+const HOOK_PAGES_MAX = 200;
 const filePath = (p: string) => p.split("/").map(seg).join("/");
 
 export class GiteaClient {
@@ -227,7 +167,9 @@ export class GiteaClient {
             }),
         };
         return this.reconciled<{ commitSha: string }>(req, async () => {
-            const state = await Promise.all(c.files.map((f) => this.getFile(owner, repo, f.path, c.branch)));
+            // One at a time: a read that fails ends the read-back, and nothing is left running.
+            const state: ({ sha: string; content: string } | undefined)[] = [];
+            for (const f of c.files) state.push(await this.getFile(owner, repo, f.path, c.branch));
             const applied = c.files.every((f, i) => (f.operation === "delete" ? state[i] === undefined : state[i]?.content === (f.content ?? "")));
             if (applied) {
                 const head = await this.getBranchHead(owner, repo, c.branch);
@@ -241,10 +183,33 @@ export class GiteaClient {
         });
     }
 
+    /**
+     * Every webhook of a repository. Gitea pages the list (routers/api/v1/repo/hook.go ListHooks with
+     * utils.GetListOptions: 30 per page by default, MAX_RESPONSE_ITEMS 50 at most, the total in
+     * X-Total-Count), so pages are read until the total is reached or a page comes back empty —
+     * never "until a short page", since the server may cap the page size below what was asked.
+     */
     async listHooks(owner: string, repo: string): Promise<GiteaHook[]> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks` };
-        const res = await this.http.expect(req, 200);
-        return this.http.parse(schemas().hooks, req, res);
+        const path = `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks`;
+        const out: GiteaHook[] = [];
+        for (let page = 1; page <= HOOK_PAGES_MAX; page++) {
+            const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: String(HOOK_PAGE_SIZE) } };
+            const res = await this.http.expect(req, 200);
+            const hooks = this.http.parse(schemas().hooks, req, res);
+            out.push(...hooks);
+            const total = Number.parseInt(res.headers.get("x-total-count") ?? "", 10);
+            if (hooks.length === 0 || (Number.isFinite(total) && out.length >= total)) return out;
+        }
+        throw new HttpError("Gitea", "GET", path, 200, "invalid-response", `more than ${HOOK_PAGES_MAX} pages of webhooks`);
+    }
+
+    /** One webhook of a repository by id, or undefined when Gitea answers 404 (gone, or another repository's). */
+    async getHook(owner: string, repo: string, id: number): Promise<GiteaHook | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks/${id}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().hook, req, res);
     }
 
     /**
@@ -262,9 +227,9 @@ export class GiteaClient {
             const existing = (await this.listHooks(owner, repo)).find((x) => x.config.url === h.url);
             return existing ? { done: await this.updateHook(owner, repo, existing.id, h) } : { resend: true };
         }, (res) => {
-            if (res.status !== 201) throw this.http.fail(req, res, h.authorizationHeader ? [h.authorizationHeader] : []);
+            if (res.status !== 201) throw this.http.fail(req, res);
             return this.http.parse(schemas().hook, req, res);
-        }, h.authorizationHeader ? [h.authorizationHeader] : []);
+        });
     }
 
     async updateHook(owner: string, repo: string, id: number, h: HookSpec): Promise<GiteaHook> {
@@ -275,7 +240,7 @@ export class GiteaClient {
             body: JSON.stringify(hookBody(h)),
         };
         const res = await this.http.request(req);
-        if (res.status !== 200) throw this.http.fail(req, res, h.authorizationHeader ? [h.authorizationHeader] : []);
+        if (res.status !== 200) throw this.http.fail(req, res);
         return this.http.parse(schemas().hook, req, res);
     }
 
@@ -323,38 +288,47 @@ export class GiteaClient {
     }
 
     /**
-     * Sends a non-idempotent POST with the retry budget: a refused connection is simply retried; after
-     * a failure that may have been applied, `check` decides (read-back) whether it is done, may be
-     * re-sent, or conflicts.
+     * Sends a non-idempotent POST with the retry budget: a refused connection (or a 429) is simply
+     * retried; after a failure that may have been applied, `check` decides (read-back) whether it is
+     * done, may be re-sent, or conflicts. A read-back that fails ends the operation (the POST's
+     * outcome stays unknown, and the error says so) — it is never retried as if it were the POST.
+     * The whole operation, read-backs included, makes at most maxRequestsPerOperation requests.
      */
-    private async reconciled<T>(
+    private reconciled<T>(
         req: HttpRequest,
         check: () => Promise<{ done: T } | { resend: true } | { conflict: string }>,
         finish: (res: HttpResponse) => T,
-        extraSecrets: readonly string[] = [],
     ): Promise<T> {
-        let ambiguous: HttpError | undefined;
-        let attempts = 0;
-        const policy = retryPolicy(this.conn, (e) => e.mayHaveApplied);
-        try {
-            return await policy.execute(async (): Promise<T> => {
-                attempts++;
-                if (ambiguous) {
-                    const verdict = await check();
-                    if ("done" in verdict) return verdict.done;
-                    if ("conflict" in verdict) throw new Error(`${ambiguous.message}; read back: ${verdict.conflict}`);
-                }
-                try {
-                    return await finish(await this.http.request(req));
-                } catch (e) {
-                    if (e instanceof HttpError && e.mayHaveApplied) ambiguous = e;
-                    throw e;
-                }
-            });
-        } catch (e) {
-            if (e instanceof HttpError) throw e.withAttempts(Math.max(attempts, e.attempts));
-            throw e instanceof Error ? new Error(this.http.redact(e.message, extraSecrets)) : e;
-        }
+        return withRequestBudget(this.conn.maxRequestsPerOperation ?? 100, `${req.method} ${req.path}`, async () => {
+            let ambiguous: HttpError | undefined;
+            let readBackFailed = false;
+            let attempts = 0;
+            const policy = retryPolicy(this.conn, (e) => e.mayHaveApplied && !readBackFailed);
+            try {
+                return await policy.execute(async (): Promise<T> => {
+                    attempts++;
+                    if (ambiguous) {
+                        const failed = ambiguous;
+                        const verdict = await check().catch((e: unknown) => {
+                            readBackFailed = true;
+                            const why = e instanceof Error ? e.message : String(e);
+                            throw new HttpError(failed.service, failed.method, failed.path, failed.status, failed.kind, `${failed.excerpt}; it may have been applied, and reading back failed: ${why}`);
+                        });
+                        if ("done" in verdict) return verdict.done;
+                        if ("conflict" in verdict) throw new Error(`${failed.message}; read back: ${verdict.conflict}`);
+                    }
+                    try {
+                        return await finish(await this.http.request(req));
+                    } catch (e) {
+                        if (e instanceof HttpError && e.mayHaveApplied) ambiguous = e;
+                        throw e;
+                    }
+                });
+            } catch (e) {
+                if (e instanceof HttpError) throw e.withAttempts(Math.max(attempts, e.attempts));
+                throw e instanceof Error ? new Error(this.http.redact(e.message, this.http.secretsOf(req))) : e;
+            }
+        });
     }
 }
 
