@@ -255,6 +255,16 @@ export const destroy: Scenario<E2EContext> = {
         await checkFates(ctx, checks, before, "after the refused destroy", "all-kept");
         checks.eq("the refused destroy leaves every resource recorded", (await ctx.cli.resources(ctx.stack)).length, before.length);
 
+        if (readDestroyTable(ctx.repo)) {
+            // The table's default column, for real: everything but the protected resources (and what
+            // they depend on) goes; "kept" ones stay in the cluster.
+            const b = await ctx.engine(["destroy", "--yes", "--exclude-protected"], { figure: "destroyExcludeProtected" });
+            checks.eq("destroy --exclude-protected exits 0", b.code, 0);
+            const left = await ctx.cli.resources(ctx.stack);
+            checks.ok("the protected resources are still in the stack", before.filter((r) => r.protect).every((r) => left.some((x) => x.urn === r.urn)));
+            await checkFates(ctx, checks, before, "after destroy --exclude-protected (defaults)", "table");
+        }
+
         await ctx.setConfig({ "storage.protect": { value: "false" }, "storage.retainOnDelete": { value: "false" } });
         const up = await ctx.engine(["up", "--yes"], { figure: "upUnprotect" });
         checks.eq("pulumi up with protection and retention off exits 0", up.code, 0);

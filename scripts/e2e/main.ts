@@ -24,7 +24,7 @@ import { PulumiCli, type ConfigValue } from "./pulumi";
 import { writeBenchFigures } from "./report";
 import { runScenarios, summary, type ScenarioResult } from "./scenario";
 import { text } from "./state";
-import { configErrors, firstUp, policyPreview, rerun, validatingPolicy } from "./scenarios";
+import { configErrors, firstUp, policyPreview, policyViolation, rerun, validatingPolicy } from "./scenarios";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const STACK = "e2e";
@@ -38,7 +38,7 @@ const BANNER = (lines: string[]): string => {
 };
 
 /** In run order: the empty stack first, then the stack's life from the first `up` to `destroy`. */
-const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, drift, validatingPolicy, rotation, destroy];
+const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, policyViolation, drift, validatingPolicy, rotation, destroy];
 
 /**
  * Scenarios that fail on this branch for a defect routed to another branch, with where it is fixed.
@@ -47,8 +47,9 @@ const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, drift, validatin
  */
 const KNOWN_FAILURES: Record<string, string> = {
     "5-rotation":
-        "rotated passwords never reach the running Gitea/Jenkins (no Pod roll: issue #9 item 2, branch i9a), and the " +
-        "retained Jenkins Secrets cannot be re-created on a data change (Server-Side Apply conflict; see the findings)",
+        "a new password cannot reach the retained Secrets gitea-admin, jenkins-admin and jenkins-gitea-credentials: a Secret's data " +
+        "change is a replacement (pulumi-kubernetes forceNewProperties without enableSecretMutable), the retained original stays, and " +
+        "the re-create's new Server-Side Apply field manager conflicts with it (see the findings); the Pod roll of issue #9 never runs",
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -259,6 +260,7 @@ async function main(argv: string[]): Promise<number> {
     await cli.initStack(STACK, config);
     const ctx = new E2EContext(REPO, work, kube, cli, STACK, gitea, jenkins, peers, { gitea: giteaPort, jenkins: jenkinsPort, registry: registryPort }, config, standIns, log);
     ctx.harbor = harbor;
+    await ctx.probeProjectConfig();
     log(`setup done in ${((Date.now() - T0) / 1000).toFixed(1)} s (control plane ${(clusterMs / 1000).toFixed(1)} s)`);
 
     const results: ScenarioResult[] = await runScenarios(ctx, SCENARIOS, only, log, () => interrupted);

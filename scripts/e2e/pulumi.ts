@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse, stringify } from "yaml";
 import { unwrapSecrets, type StateResource } from "./state";
 
 export interface CliResult {
@@ -41,6 +42,10 @@ export interface PreviewJson {
 const GLOBAL_FLAGS = ["--non-interactive", "--color", "never"];
 
 export class PulumiCli {
+    /**
+     * Where pulumi runs: the repository, or the stand-in project of useProjectWithoutConfigBlock.
+     */
+    projectDir: string;
     private seq = 0;
     private readonly running = new Set<ChildProcess>();
     readonly env: NodeJS.ProcessEnv;
@@ -51,6 +56,7 @@ export class PulumiCli {
         baseEnv: NodeJS.ProcessEnv,
         readonly passphrase: string,
     ) {
+        this.projectDir = repo;
         fs.mkdirSync(path.join(workDir, "pulumi-logs"), { recursive: true });
         fs.mkdirSync(path.join(workDir, "pulumi-home"), { recursive: true });
         fs.mkdirSync(path.join(workDir, "state"), { recursive: true });
@@ -80,6 +86,25 @@ export class PulumiCli {
         for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     }
 
+    /**
+     * WORKAROUND (see context.ts cliConfigDefects): runs pulumi from <work>/project, whose Pulumi.yaml is
+     * the repository's without its `config:` block and with `main` pointing back at the repository, so
+     * the program, its node_modules and tsconfig are the repository's own and only the CLI's handling of
+     * the declared keys is left out. node_modules is linked because the engine starts the Node.js
+     * plugins (dynamic providers, policy packs) in the project directory.
+     */
+    useProjectWithoutConfigBlock(): string {
+        const dir = path.join(this.workDir, "project");
+        fs.mkdirSync(dir, { recursive: true });
+        const project = parse(fs.readFileSync(path.join(this.repo, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+        delete project.config;
+        project.main = path.relative(dir, this.repo);
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
+        if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(path.join(this.repo, "node_modules"), path.join(dir, "node_modules"));
+        this.projectDir = dir;
+        return dir;
+    }
+
     configFile(stack: string): string {
         return path.join(this.workDir, `Pulumi.${stack}.yaml`);
     }
@@ -94,7 +119,7 @@ export class PulumiCli {
             // Global flags go before a "--" (after it everything is a positional value).
             const dd = args.indexOf("--");
             const full = dd < 0 ? [...args, ...GLOBAL_FLAGS] : [...args.slice(0, dd), ...GLOBAL_FLAGS, ...args.slice(dd)];
-            const child = spawn("pulumi", full, { cwd: this.repo, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn("pulumi", full, { cwd: this.projectDir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
             this.running.add(child);
             let stdout = "";
             let stderr = "";
@@ -134,7 +159,7 @@ export class PulumiCli {
      * file is moved into the temp dir at once, and from then on only --config-file is used.
      */
     async initStack(stack: string, config: Record<string, ConfigValue>): Promise<void> {
-        const inRepo = path.join(this.repo, `Pulumi.${stack}.yaml`);
+        const inRepo = path.join(this.projectDir, `Pulumi.${stack}.yaml`);
         if (fs.existsSync(inRepo)) throw new Error(`${inRepo} exists (left by an interrupted run?): remove it first`);
         await this.ok(["stack", "init", stack, "--secrets-provider", "passphrase", "--no-select"]);
         if (fs.existsSync(inRepo)) fs.renameSync(inRepo, this.configFile(stack));

@@ -7,6 +7,9 @@ import { changes, parsePreviewJson, tail, type ConfigValue } from "./pulumi";
 import type { Checks, Scenario } from "./scenario";
 import { nameOf } from "./state";
 
+/** How `pulumi preview --json` shows a value not known until the update (sdk/go/common/resource/plugin: UnknownStringValue). */
+const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** A toleration value that passes config validation but is a high-entropy token in Helm values. */
 export const TOKEN_LIKE_TOLERATION = "dedicated=Zx9Qr7Lm2Vb8Nc4Kd6Hf1Tg3Jw5:NoSchedule";
 const VIOLATED_POLICY = "helm-values-no-plaintext-secrets";
@@ -25,7 +28,7 @@ export const policyPreview: Scenario<E2EContext> = {
     id: "1-preview",
     title: "pulumi preview --policy-pack policies (empty stack, then a violating stack)",
     async run(ctx, checks) {
-        const r = await ctx.engine(["preview", "--policy-pack", "policies"], { figure: "preview" });
+        const r = await ctx.engine(["preview", "--policy-pack", ctx.policyPack], { figure: "preview" });
         const out = textOf(r);
         checks.eq("preview with the policy pack exits 0", r.code, 0);
         checks.ok("no mandatory policy violation for our own stack", !/\[mandatory\]/.test(out), tail(out, 30));
@@ -33,16 +36,55 @@ export const policyPreview: Scenario<E2EContext> = {
         checks.ok("preview plans creates", /\+\s+\d+ to create|to create/.test(out), tail(out, 15));
         checks.eq("nothing created by a preview", await stackNamespaces(ctx), []);
 
-        // A second stack, same config plus one value the pack must reject.
+        // A second, fresh stack with one value the pack must reject.
         const bad = `${ctx.stack}-policy`;
         await ctx.cli.initStack(bad, { ...ctx.config, "jenkins.tolerations": { value: JSON.stringify([TOKEN_LIKE_TOLERATION]) } });
-        const b = await ctx.engine(["preview", "--policy-pack", "policies"], { stack: bad });
-        const bout = textOf(b);
-        checks.ok("violating stack: preview fails", b.code !== 0, `exit ${b.code}`);
-        checks.ok("violating stack: the pack reports failure (❌ ci-stack@v…)", /❌ ci-stack@v\d/.test(bout), tail(bout, 30));
-        checks.ok(`violating stack: the output names ${VIOLATED_POLICY} as mandatory`, new RegExp(`mandatory[^\\n]*${VIOLATED_POLICY}|${VIOLATED_POLICY}[^\\n]*mandatory`).test(bout) || (bout.includes(VIOLATED_POLICY) && bout.includes("mandatory")), tail(bout, 30));
-        checks.ok("violating stack: the finding points at the toleration value", bout.includes("tolerations"), tail(bout, 30));
+        const b = await ctx.engine(["preview", "--policy-pack", ctx.policyPack, "--json"], { stack: bad });
+        if (b.code === 0) {
+            // Blind, not wrong: see the finding. 1b checks the same value on the existing stack.
+            const release = (parsePreviewJson(b.stdout).steps ?? []).find((x) => x.newState?.type === "kubernetes:helm.sh/v3:Release" && nameOf(x) === "jenkins");
+            const values = release?.newState?.inputs?.values;
+            checks.ok("fresh violating stack: the Jenkins release's values are unknown in its first preview (why the pack passes)", values === UNKNOWN_SENTINEL, `values: ${JSON.stringify(values)?.slice(0, 200)}`);
+            ctx.finding(
+                "1-preview",
+                "on a fresh stack the policy pack cannot see the Helm releases' values: helm-values-no-plaintext-secrets checks nothing",
+                `pulumi preview --policy-pack policies on a new stack with jenkins.tolerations=${TOKEN_LIKE_TOLERATION} passes: the Jenkins (and Gitea) ` +
+                    "release's `values` are unknown during the first preview because the rollout digest on the pod template is salted with a " +
+                    "random.RandomPassword (components/rollout.ts secretsDigest) that does not exist yet, and the rule skips unknown values " +
+                    "(policies/pack.ts). A PR that creates a stack is never checked; on an existing stack the salt is known and the rule works (1b).",
+            );
+        } else {
+            const bout = textOf(b);
+            checks.ok(`fresh violating stack: the output names ${VIOLATED_POLICY}`, bout.includes(VIOLATED_POLICY), tail(bout, 30));
+        }
         await ctx.cli.run(["stack", "rm", bad, "--yes", "--force"]);
+    },
+};
+
+export const policyViolation: Scenario<E2EContext> = {
+    id: "1b-policy-violation",
+    title: "a violating value on the existing stack: preview --policy-pack fails naming the policy",
+    needs: ["2-up"],
+    async run(ctx, checks) {
+        const key = "jenkins.tolerations";
+        const before = ctx.config[key];
+        await ctx.setConfig({ [key]: { value: JSON.stringify([TOKEN_LIKE_TOLERATION]) } });
+        try {
+            const b = await ctx.engine(["preview", "--policy-pack", ctx.policyPack]);
+            const bout = textOf(b);
+            checks.ok("preview fails", b.code !== 0, `exit ${b.code}`);
+            checks.ok("the pack reports failure (❌ ci-stack@v…)", /❌ ci-stack@v\d/.test(bout), tail(bout, 30));
+            checks.ok(`the output names ${VIOLATED_POLICY} as mandatory`, new RegExp(`\\[mandatory\\][^\\n]*${VIOLATED_POLICY}`).test(bout), tail(bout, 30));
+            checks.ok("the finding points at the toleration value", bout.includes("values.controller.tolerations.0.value"), tail(bout, 30));
+        } finally {
+            if (before) await ctx.setConfig({ [key]: before });
+            else {
+                await ctx.cli.rmConfig(ctx.stack, key);
+                delete ctx.config[key];
+            }
+        }
+        const r = await ctx.engine(["preview", "--expect-no-changes"]);
+        checks.eq("with the value removed the stack is unchanged", r.code, 0);
     },
 };
 
