@@ -90,6 +90,8 @@ export class NodePortForwarder {
     constructor(
         readonly port: number,
         private readonly backend: { host: string; port: number },
+        /** Runs before each new connection is forwarded (the Peer re-reads the cluster: no stale endpoint). */
+        private readonly beforeConnect: () => Promise<void> = async () => {},
     ) {}
 
     get listening(): boolean {
@@ -98,19 +100,7 @@ export class NodePortForwarder {
 
     async open(): Promise<void> {
         if (this.server) return;
-        const server = net.createServer((client) => {
-            this.connections++;
-            const upstream = net.connect(this.backend.port, this.backend.host);
-            for (const s of [client, upstream]) {
-                this.sockets.add(s);
-                s.on("close", () => this.sockets.delete(s));
-                s.on("error", () => {
-                    client.destroy();
-                    upstream.destroy();
-                });
-            }
-            client.pipe(upstream).pipe(client);
-        });
+        const server = net.createServer((client) => void this.forward(client));
         this.server = server;
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
@@ -119,6 +109,29 @@ export class NodePortForwarder {
                 resolve();
             });
         });
+    }
+
+    private async forward(client: net.Socket): Promise<void> {
+        this.connections++;
+        client.pause();
+        this.sockets.add(client);
+        client.on("error", () => client.destroy());
+        await this.beforeConnect().catch(() => undefined);
+        if (!this.server || client.destroyed) {
+            client.destroy();
+            return;
+        }
+        const upstream = net.connect(this.backend.port, this.backend.host);
+        for (const s of [client, upstream]) {
+            this.sockets.add(s);
+            s.on("close", () => this.sockets.delete(s));
+            s.on("error", () => {
+                client.destroy();
+                upstream.destroy();
+            });
+        }
+        client.pipe(upstream).pipe(client);
+        client.resume();
     }
 
     /** Stops listening and drops open connections (the endpoint went away). */
@@ -158,7 +171,7 @@ export class Peer {
         private readonly kube: Kube,
         readonly spec: PeerSpec,
     ) {
-        this.forwarder = new NodePortForwarder(spec.nodePort, spec.backend);
+        this.forwarder = new NodePortForwarder(spec.nodePort, spec.backend, () => this.sync());
     }
 
     /** One reconciliation: Service and ready endpoint → listen (and start/reload the "container"), else refuse. */
