@@ -7,9 +7,12 @@
 #   bash scripts/tools.sh path             PATH fragment: every tool's bin dir + this repo's tools/bin
 #   bash scripts/tools.sh env              `export` lines (PATH and the Pulumi settings) for eval
 #   bash scripts/tools.sh list             what is cached (and whether the pins still select it)
+#   bash scripts/tools.sh prune            remove cached dirs the pins no longer select
 #   bash scripts/tools.sh tools            tool names, pinned versions and binaries
 #   bash scripts/tools.sh gomod <tool>     print the wrapper go.mod a build would generate (debug aid)
 #
+# TOOLS_VERBOSE=1 streams the go output (to stderr) instead of only keeping it in <cache>/<tool>.build.log;
+# TOOLS_GO_PARALLEL (default 2) is go build -p.
 # Cache: ${CI_STACK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ci-stack/tools}/<tool>-<version>/bin/, a
 # dir counts as built once its .complete marker exists. Go's own caches (GOMODCACHE, GOCACHE) are used as
 # configured; nothing is written into the repository. Nothing upstream is committed: wrapper modules
@@ -238,13 +241,19 @@ build_gitea() {
   write_wrapper "$WORK/w" code.gitea.io/gitea "$GITEA_VERSION" map_none
   cd "$WORK/w"
   # Gitea's Makefile: TAGS="sqlite sqlite_unlock_notify" turns cgo on (mattn/go-sqlite3), with
-  # CGO_CFLAGS += -DSQLITE_MAX_VARIABLE_NUMBER=32766, and -X main.Version/main.Tags. No `bindata` tag:
-  # templates, options and public assets are read from the work dir at run time (the web UI's
-  # built assets are not in the module zip; the API and git endpoints do not need them).
-  local tags="sqlite sqlite_unlock_notify"
+  # CGO_CFLAGS += -DSQLITE_MAX_VARIABLE_NUMBER=32766, and -X main.Version/main.Tags. No `bindata` tag
+  # (that needs the webpack-built web assets, which are not in the module zip): Gitea then reads
+  # options/ (locales, licences, gitignores), templates/ and public/ from STATIC_ROOT_PATH at run time
+  # and refuses to start without the locales, so they go next to the binary, in share/gitea
+  # (set [server] STATIC_ROOT_PATH to it). The API and git endpoints work; the web UI has no JS/CSS.
+  local tags="sqlite sqlite_unlock_notify" src d
   command -v "${CC:-cc}" >/dev/null || die "gitea needs a C compiler (cgo): ${CC:-cc} not found"
   CGO_ENABLED=1 CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -DSQLITE_MAX_VARIABLE_NUMBER=32766" \
     gobuild "-s -w -X 'main.Version=${GITEA_VERSION#v}' -X 'main.Tags=$tags'" -tags "$tags" code.gitea.io/gitea
+  src="$(dir_of "code.gitea.io/gitea@$GITEA_VERSION")"
+  mkdir -p "$OUT/../share/gitea"
+  for d in options templates public; do cp -R "$src/$d" "$OUT/../share/gitea/"; done
+  chmod -R u+w "$OUT/../share/gitea"
 }
 
 # Child process: builds one tool into $CACHE/.staging-*, then renames it into place and writes the marker.
@@ -312,7 +321,7 @@ cmd_build() {
     echo "==> $t $(tool_version "$t"): building (log: $CACHE/$t.build.log)"
     log="$CACHE/$t.build.log"
     start=$(date +%s)
-    if bash "$SELF" __build "$t" >"$log" 2>&1; then
+    if if [ "${TOOLS_VERBOSE:-}" = 1 ]; then bash "$SELF" __build "$t" 2>&1 | tee "$log" >&2; else bash "$SELF" __build "$t" >"$log" 2>&1; fi; then
       secs=$(($(date +%s) - start))
       sizes="" bytes=0
       for b in $(tool_bins "$t"); do
@@ -376,6 +385,21 @@ cmd_list() {
   done
 }
 
+cmd_prune() {
+  [ -d "$CACHE" ] || return 0
+  exec 9>"$CACHE/.lock"
+  flock -n 9 || die "a build is running (lock $CACHE/.lock); prune later"
+  local d name t keep
+  for d in "$CACHE"/*/ "$CACHE"/.staging-*/; do
+    [ -d "$d" ] || continue
+    d="${d%/}"; name="$(basename "$d")"; keep=""
+    for t in "${TOOLS[@]}"; do [ "$name" = "$t-$(tool_version "$t")" ] && keep=1; done
+    [ -n "$keep" ] && continue
+    echo "removing $d ($(du -sh "$d" | cut -f1))"
+    rm -rf "$d"
+  done
+}
+
 cmd_tools() {
   local t
   for t in "${TOOLS[@]}"; do printf '%-28s %-36s %s\n' "$t" "$(tool_version "$t")" "$(tool_bins "$t")"; done
@@ -386,6 +410,7 @@ case "${1:-}" in
   path) path_fragment ;;
   env) cmd_env ;;
   list) cmd_list ;;
+  prune) cmd_prune ;;
   tools) cmd_tools ;;
   gomod)
     TOOL="${2:?usage: tools.sh gomod <tool>}"
@@ -403,5 +428,5 @@ case "${1:-}" in
     esac
     cat "$WORK/go.mod" ;;
   __build) build_one "$2" ;;
-  *) sed -n '2,11p' "$SELF" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] && exit 2 || exit 0 ;;
+  *) sed -n '2,12p' "$SELF" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] && exit 2 || exit 0 ;;
 esac

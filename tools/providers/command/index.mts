@@ -17,7 +17,9 @@ import * as crypto from "node:crypto";
 import { type Props, type Provider, deepEqual, hasSecret, hasUnknown, isMain, reveal, secret, serve, urnName, urnType } from "../lib.mts";
 
 export const TYPE = "command:local:Command";
-const VERSION = "0.1.0"; // our plugin's own version; it does not claim to be upstream pulumi-command
+// The @pulumi/command version in package-lock.json whose local.Command this serves, tagged as ours with
+// semver build metadata (ignored by the engine's ">= requested version" check, which warns otherwise).
+const VERSION = "1.2.1+ci-stack";
 
 const ARGS = ["create", "update", "delete", "triggers", "interpreter", "dir", "environment", "stdin",
     "addPreviousOutputInEnv", "logging", "assetPaths", "archivePaths"];

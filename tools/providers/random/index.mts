@@ -14,7 +14,9 @@ import { generate } from "./bcrypt.mts";
 import { type Props, type Provider, type Value, deepEqual, hasUnknown, isMain, reveal, secret, serve, urnType } from "../lib.mts";
 
 export const TYPE = "random:index/randomPassword:RandomPassword";
-const VERSION = "0.1.0"; // our plugin's own version; it does not claim to be upstream pulumi-random
+// The @pulumi/random version in package-lock.json whose RandomPassword this serves, tagged as ours with
+// semver build metadata (ignored by the engine's ">= requested version" check, which warns otherwise).
+const VERSION = "4.21.2+ci-stack";
 
 // Arguments (resource_password.go passwordSchemaV3); every one has RequiresReplace (keepers:
 // RequiresReplaceIfValuesNotNull, overrideSpecial: replace unless "" -> null).
