@@ -99,7 +99,7 @@ export class E2EContext {
      * declared default is merged in as a nested object (`ci-stack:storage: {className: …}`), also
      * under --skip-config-validation (ApplyProjectConfig). Each failure is recorded as a finding; the
      * run then goes on without the CLI's part: first --skip-config-validation, and if the program
-     * rejects the injected objects too, a project without the `config:` block (PulumiCli).
+     * rejects the injected objects too, a project without the dotted keys (PulumiCli).
      */
     async probeProjectConfig(): Promise<void> {
         const first = await this.cli.run(this.cli.stackArgs(this.stack, ["preview"]), { label: "probe-preview" });
@@ -132,11 +132,11 @@ export class E2EContext {
                 "The CLI still merges Pulumi.yaml's declared defaults into the config it hands the program (ApplyProjectConfig, " +
                 "stackConfig.Set(key, default, true): a property path), as one object per area (ci-stack:storage = {className: …, …}), " +
                 "and config/load.ts's unknown-key check rejects those objects. Together with the finding above, the program cannot run " +
-                "under the real CLI at all; a fix needs Pulumi.yaml to declare no dotted key (e.g. no `config:` block, the README table " +
-                "stays the reference) or keys without dots.",
+                "under the real CLI at all; a fix needs Pulumi.yaml to declare no dotted key (the README table stays the reference; " +
+                "keys of other namespaces such as kubernetes:enableSecretMutable are unaffected) or key names without dots.",
         );
-        const dir = this.cli.useProjectWithoutConfigBlock();
-        this.log(`    WORKAROUND: pulumi runs from ${dir} (the repository's Pulumi.yaml minus its config: block, main -> the repository)`);
+        const { dir, dropped } = this.cli.useProjectWithoutDottedKeys();
+        this.log(`    WORKAROUND: pulumi runs from ${dir} (the repository's Pulumi.yaml minus the ${dropped} dotted config keys, main -> the repository)`);
     }
 
     async setConfig(values: Record<string, ConfigValue>, stack = this.stack): Promise<void> {

@@ -88,10 +88,31 @@ export const drift: Scenario<E2EContext> = {
 
         const up = await ctx.engine(["up", "--yes"], { figure: "upAfterDrift" });
         checks.eq("pulumi up exits 0", up.code, 0);
+        let byHand = false;
+        if (up.code !== 0 && /Server-Side Apply field conflict/.test(textOf(up))) {
+            byHand = true;
+            const conflict = /The resource managed by field manager[^\n]*/.exec(textOf(up))?.[0] ?? "";
+            ctx.finding(
+                "4-drift",
+                "pulumi up cannot restore a Secret someone edited with kubectl: Server-Side Apply conflict",
+                `after \`kubectl edit\` (a merge patch, field manager kubectl-edit) of the registry Secret's data, pulumi up fails in its preview: ` +
+                    `"${conflict.trim()}". With kubernetes:enableSecretMutable the Secret is updated in place by server-side apply, and a field ` +
+                    "another manager set is a conflict unless the apply is forced. The program is the source of truth for its Secrets " +
+                    "(harbor-auth, gitea-admin, jenkins-admin, jenkins-gitea-credentials): the annotation pulumi.com/patchForce: \"true\" on them " +
+                    "(pulumi-kubernetes await.go patchForce), as KyvernoPolicies does for adoption, makes up win the edit. Before " +
+                    "enableSecretMutable the data change was a replace (delete and re-create), which hid this.",
+            );
+            // Put the value back by hand (same value: no conflict any more) so the scenarios after this one
+            // run on a stack that converges, then let up restore the rest.
+            await ctx.kube.mergePatch(secretPath, { data: { ".dockerconfigjson": secret.data?.[".dockerconfigjson"] } });
+            const again = await ctx.engine(["up", "--yes"], { figure: "upAfterDriftRetry" });
+            ctx.log(`    after restoring the Secret by hand: pulumi up exit ${again.code}`);
+        }
         checks.eq("the Jenkinsfile is restored", (await gitea.file(owner, app, "Jenkinsfile", branch))?.text, file.text);
         checks.ok("the job's description is restored", !(await jenkins.configXml(job))?.includes("edited by hand"));
         const restored = await ctx.kube.get<SecretObj>(secretPath);
-        checks.eq("the registry Secret is restored", restored.data?.[".dockerconfigjson"], secret.data?.[".dockerconfigjson"]);
+        if (byHand) ctx.log("    (the registry Secret was put back by hand above: not counted as restored by up)");
+        else checks.eq("the registry Secret is restored", restored.data?.[".dockerconfigjson"], secret.data?.[".dockerconfigjson"]);
         await expectNoChanges(ctx, checks, "rerunAfterDrift");
     },
 };

@@ -110,9 +110,9 @@ export class Kube {
         return this.json<T>("POST", path, obj);
     }
 
-    /** JSON merge patch (RFC 7386), what `kubectl patch --type merge` sends. */
-    mergePatch<T = KObject>(path: string, patch: unknown): Promise<T> {
-        return this.json<T>("PATCH", path, patch, "application/merge-patch+json");
+    /** JSON merge patch (RFC 7386), as `kubectl patch --type merge` / `kubectl edit` send it, under `fieldManager`. */
+    mergePatch<T = KObject>(path: string, patch: unknown, fieldManager = "kubectl-edit"): Promise<T> {
+        return this.json<T>("PATCH", `${path}?fieldManager=${encodeURIComponent(fieldManager)}`, patch, "application/merge-patch+json");
     }
 
     async delete(path: string): Promise<void> {

@@ -46,10 +46,9 @@ const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, policyViolation,
  * failure is printed as XFAIL with every failed check.
  */
 const KNOWN_FAILURES: Record<string, string> = {
-    "5-rotation":
-        "a new password cannot reach the retained Secrets gitea-admin, jenkins-admin and jenkins-gitea-credentials: a Secret's data " +
-        "change is a replacement (pulumi-kubernetes forceNewProperties without enableSecretMutable), the retained original stays, and " +
-        "the re-create's new Server-Side Apply field manager conflicts with it (see the findings); the Pod roll of issue #9 never runs",
+    "4-drift":
+        "pulumi up cannot restore a Secret edited with kubectl since kubernetes:enableSecretMutable (a Server-Side Apply conflict " +
+        "with the kubectl-edit field manager; see the findings): the program's Secrets need pulumi.com/patchForce",
 };
 
 // ---------------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ const GLOBAL_FLAGS = ["--non-interactive", "--color", "never"];
 
 export class PulumiCli {
     /**
-     * Where pulumi runs: the repository, or the stand-in project of useProjectWithoutConfigBlock.
+     * Where pulumi runs: the repository, or the workaround project of useProjectWithoutDottedKeys.
      */
     projectDir: string;
     private seq = 0;
@@ -87,22 +87,25 @@ export class PulumiCli {
     }
 
     /**
-     * WORKAROUND (see context.ts cliConfigDefects): runs pulumi from <work>/project, whose Pulumi.yaml is
-     * the repository's without its `config:` block and with `main` pointing back at the repository, so
-     * the program, its node_modules and tsconfig are the repository's own and only the CLI's handling of
-     * the declared keys is left out. node_modules is linked because the engine starts the Node.js
-     * plugins (dynamic providers, policy packs) in the project directory.
+     * WORKAROUND (see context.ts probeProjectConfig): runs pulumi from <work>/project, whose Pulumi.yaml
+     * is the repository's minus the `config:` entries whose key name holds a dot (the ones the CLI looks
+     * up as property paths), with `main` pointing back at the repository, so the program, its
+     * node_modules and tsconfig are the repository's own and every other project setting (e.g.
+     * `kubernetes:enableSecretMutable`) still applies. node_modules is linked because the engine starts
+     * the Node.js plugins (dynamic providers, policy packs) in the project directory.
      */
-    useProjectWithoutConfigBlock(): string {
+    useProjectWithoutDottedKeys(): { dir: string; dropped: number } {
         const dir = path.join(this.workDir, "project");
         fs.mkdirSync(dir, { recursive: true });
         const project = parse(fs.readFileSync(path.join(this.repo, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-        delete project.config;
+        const config = (project.config ?? {}) as Record<string, unknown>;
+        const dotted = (k: string): boolean => k.slice(k.indexOf(":") + 1).includes(".");
+        project.config = Object.fromEntries(Object.entries(config).filter(([k]) => !dotted(k)));
         project.main = path.relative(dir, this.repo);
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
         if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(path.join(this.repo, "node_modules"), path.join(dir, "node_modules"));
         this.projectDir = dir;
-        return dir;
+        return { dir, dropped: Object.keys(config).filter(dotted).length };
     }
 
     configFile(stack: string): string {
