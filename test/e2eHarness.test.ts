@@ -1,5 +1,5 @@
 // The e2e harness's pure parts (scripts/e2e): chart packaging and the repository index, the stand-in
-// charts' metadata, the destroy-table reading, state helpers and the CRD fallback's stripping. The
+// charts' metadata, the destroy-table reading, state helpers and the CRD source. The
 // harness itself needs the built tools and runs as `npm run e2e`, not here.
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -7,7 +7,7 @@ import * as http from "node:http";
 import { parse } from "yaml";
 import { packChart, repoIndex, requireCharts, serveCharts, standInCharts } from "../scripts/e2e/charts";
 import { expectedFate, parseDestroyTable, rowFor } from "../scripts/e2e/destroyTable";
-import { stripDescriptions } from "../scripts/e2e/lab";
+import { kyvernoCrds } from "../scripts/e2e/lab";
 import { isSubset, k8sTypeOf, subsetDiff, unwrapSecrets } from "../scripts/e2e/state";
 import { tgz, untgz } from "../scripts/e2e/tar";
 
@@ -131,6 +131,23 @@ describe("e2e harness", () => {
         });
     });
 
+    describe("lab prerequisites", () => {
+        it("reads Kyverno's four CRDs from test/reference (the repository's own copy)", () => {
+            const { crds, from } = kyvernoCrds(require("node:path").join(__dirname, ".."));
+            assert.equal(from, "test/reference/kyverno-v1.19.0");
+            assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
+                "clusterpolicies.kyverno.io",
+                "policyexceptions.kyverno.io",
+                "policyexceptions.policies.kyverno.io",
+                "validatingpolicies.policies.kyverno.io",
+            ]);
+        });
+
+        it("names the missing reference files", () => {
+            assert.throws(() => kyvernoCrds("/nonexistent"), /test\/reference\/kyverno-v1\.19\.0 lacks kyverno\.io_clusterpolicies\.yaml/);
+        });
+    });
+
     describe("state helpers", () => {
         it("maps type tokens to apiVersion and kind (core group, CRDs), not Helm releases", () => {
             assert.deepEqual(k8sTypeOf("kubernetes:core/v1:Secret"), { apiVersion: "v1", kind: "Secret" });
@@ -151,11 +168,6 @@ describe("e2e harness", () => {
             assert.ok(!isSubset({ a: [1, 2] }, { a: [1] }));
             assert.ok(!isSubset({ a: [1] }, { a: [1, 2] }));
             assert.deepEqual(subsetDiff(sent, { rules: [{ name: "r", validate: {} }] }), ['.rules[0].validate.failureAction: expected "Audit", got undefined']);
-        });
-
-        it("stripDescriptions removes description strings only (a property named description stays)", () => {
-            const crd = { description: "top", properties: { description: { type: "string", description: "d" }, x: { description: "y", type: "integer" } } };
-            assert.deepEqual(stripDescriptions(crd), { properties: { description: { type: "string" }, x: { type: "integer" } } });
         });
     });
 });

@@ -99,8 +99,9 @@ export const drift: Scenario<E2EContext> = {
                     `"${conflict.trim()}". With kubernetes:enableSecretMutable the Secret is updated in place by server-side apply, and a field ` +
                     "another manager set is a conflict unless the apply is forced. The program is the source of truth for its Secrets " +
                     "(harbor-auth, gitea-admin, jenkins-admin, jenkins-gitea-credentials): the annotation pulumi.com/patchForce: \"true\" on them " +
-                    "(pulumi-kubernetes await.go patchForce), as KyvernoPolicies does for adoption, makes up win the edit. Before " +
-                    "enableSecretMutable the data change was a replace (delete and re-create), which hid this.",
+                    "(pulumi-kubernetes await.go patchForce), as KyvernoPolicies does for adoption, makes up win the edit (tried: with it on " +
+                    "harbor-auth this scenario passes). Before enableSecretMutable the data change was a replace (delete and re-create), " +
+                    "which hid this.",
             );
             // Put the value back by hand (same value: no conflict any more) so the scenarios after this one
             // run on a stack that converges, then let up restore the rest.

@@ -16,42 +16,21 @@ const CRD_FILES = [
     "policies.kyverno.io_policyexceptions.yaml",
 ];
 
-export interface CrdSource {
-    readonly crds: KObject[];
-    /** Where they came from; `fallback` = the temporary in-memory derivation from ../shared/reference. */
-    readonly from: string;
-    readonly fallback: boolean;
-}
-
-/** Drops every `description` field (what test/reference's CRDs are: upstream minus descriptions). */
-export function stripDescriptions(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(stripDescriptions);
-    if (v && typeof v === "object") {
-        return Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === "description" && typeof x === "string")).map(([k, x]) => [k, stripDescriptions(x)]));
-    }
-    return v;
-}
-
-function readCrds(dir: string, strip: boolean): KObject[] {
-    return CRD_FILES.map((f) => {
-        const docs = parseAllDocuments(fs.readFileSync(path.join(dir, f), "utf8")).map((d) => d.toJS() as unknown).filter((d) => d);
-        const crd = docs.find((d) => (d as KObject).kind === "CustomResourceDefinition") as KObject | undefined;
-        if (!crd) throw new Error(`${path.join(dir, f)}: no CustomResourceDefinition`);
-        return (strip ? stripDescriptions(crd) : crd) as KObject;
-    });
-}
-
 /**
  * Kyverno v1.19.0's CRDs from the repository's reference data (test/reference, written by
- * `npm run refdata`). TEMPORARY FALLBACK until that lands on main: the upstream files in
- * ../shared/reference with descriptions stripped in memory — never used when the repository has them.
+ * `npm run refdata`: the upstream files minus their descriptions, complete otherwise).
  */
-export function kyvernoCrds(repo: string): CrdSource {
-    const inRepo = path.join(repo, CRD_DIR_IN_REPO);
-    if (CRD_FILES.every((f) => fs.existsSync(path.join(inRepo, f)))) return { crds: readCrds(inRepo, false), from: CRD_DIR_IN_REPO, fallback: false };
-    const shared = path.resolve(repo, "..", "shared", "reference", "kyverno-v1.19.0");
-    if (CRD_FILES.every((f) => fs.existsSync(path.join(shared, f)))) return { crds: readCrds(shared, true), from: shared, fallback: true };
-    throw new Error(`Kyverno CRDs not found: neither ${inRepo} (npm run refdata) nor ${shared}`);
+export function kyvernoCrds(repo: string): { crds: KObject[]; from: string } {
+    const dir = path.join(repo, CRD_DIR_IN_REPO);
+    const missing = CRD_FILES.filter((f) => !fs.existsSync(path.join(dir, f)));
+    if (missing.length) throw new Error(`${CRD_DIR_IN_REPO} lacks ${missing.join(", ")} (npm run refdata writes them)`);
+    const crds = CRD_FILES.map((f) => {
+        const docs = parseAllDocuments(fs.readFileSync(path.join(dir, f), "utf8")).map((d) => d.toJS() as unknown);
+        const crd = docs.find((d) => (d as KObject | null)?.kind === "CustomResourceDefinition") as KObject | undefined;
+        if (!crd) throw new Error(`${path.join(CRD_DIR_IN_REPO, f)}: no CustomResourceDefinition`);
+        return crd;
+    });
+    return { crds, from: CRD_DIR_IN_REPO };
 }
 
 /** Creates the CRDs and waits until the API server serves them (condition Established). */

