@@ -130,8 +130,16 @@ write_wrapper() {
 }
 
 gobuild() { # gobuild <ldflags> <go build args and packages...>; writes into ${GO_OUT:-$OUT/}
-  local ldflags="$1"; shift
+  local ldflags="$1" t0 t1 t2; shift
+  # Resolving the packages first downloads every module they need, so the log can tell the download
+  # time (GOMODCACHE) from the compile time (GOCACHE).
+  t0=$(date +%s)
+  nice -n 10 go list -deps "$@" >/dev/null
+  t1=$(date +%s)
+  echo "tools.sh: $TOOL: modules resolved/downloaded in $((t1 - t0))s"
   nice -n 10 go build -trimpath -ldflags "$ldflags" -o "${GO_OUT:-$OUT/}" "$@"
+  t2=$(date +%s)
+  echo "tools.sh: $TOOL: compiled and linked in $((t2 - t1))s"
 }
 
 # local_version_fn helpers: print the version to use for the module path in $1 (or fail).
