@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../config";
 import { giteaEmulatorBackend, giteaPeer, harborEmulatorBackend, harborEmulatorPath, jenkinsEmulatorBackend, jenkinsPeer, type RegistryBackend } from "./backends";
 import { loadChartsDir, requireCharts, serveCharts, standInCharts, type ChartRepo } from "./charts";
 import { E2EContext } from "./context";
@@ -133,10 +133,6 @@ async function freeNodePorts(count: number): Promise<number[]> {
     return ports;
 }
 
-interface ProjectYaml {
-    config: Record<string, { default?: unknown }>;
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -157,8 +153,8 @@ async function main(argv: string[]): Promise<number> {
         else fs.rmSync(work, { recursive: true, force: true });
     });
 
-    const project = parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as ProjectYaml;
-    const def = (k: string): string => text(project.config[`ci-stack:${k}`]?.default);
+    // The key table is the one source of defaults (Pulumi.yaml declares only the undotted keys).
+    const def = (k: string): string => text((CONFIG_KEYS as Record<string, { default?: unknown }>)[k]?.default);
 
     if (!fs.existsSync(path.join(REPO, "policies", "node_modules", "@pulumi", "policy"))) {
         log("policies/node_modules missing: npm ci --prefix policies");
