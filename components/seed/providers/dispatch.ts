@@ -3,6 +3,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { giteaFilesProvider } from "./giteaFiles";
 import { giteaRepositoryProvider } from "./giteaRepository";
 import { giteaWebhookProvider } from "./giteaWebhook";
+import { harborProjectProvider } from "./harborProject";
+import { harborRobotProvider } from "./harborRobot";
 import { jenkinsCredentialProvider } from "./jenkinsCredential";
 import { jenkinsFolderProvider, jenkinsJobProvider } from "./jenkinsItem";
 import { KIND } from "./resource";
@@ -25,6 +27,8 @@ function seedKinds() {
         JenkinsFolder: jenkinsFolderProvider,
         JenkinsJob: jenkinsJobProvider,
         JenkinsCredential: jenkinsCredentialProvider,
+        HarborProject: harborProjectProvider,
+        HarborRobot: harborRobotProvider,
     };
 }
 export type SeedKind = keyof ReturnType<typeof seedKinds>;

@@ -10,4 +10,6 @@ export * from "./giteaFiles";
 export * from "./giteaWebhook";
 export * from "./jenkinsItem";
 export * from "./jenkinsCredential";
+export * from "./harborProject";
+export * from "./harborRobot";
 export { seedProvider, type SeedKind } from "./dispatch";

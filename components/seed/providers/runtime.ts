@@ -14,6 +14,7 @@
 // (program-side helpers live in inputs.ts).
 import { createHash } from "node:crypto";
 import { GiteaClient } from "../giteaClient";
+import { HarborClient } from "../harborClient";
 import { JenkinsClient } from "../jenkinsClient";
 
 // ---------------------------------------------------------------------------------------------
@@ -28,6 +29,8 @@ export interface GiteaConn {
     readonly readyTimeoutMs?: number;
 }
 export type JenkinsConn = GiteaConn;
+/** Harbor's API at http(s)://<registry.server>, with the credentials the stack manages Harbor with. */
+export type HarborConn = GiteaConn;
 
 /** The Pulumi engine's placeholder for a value not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -74,6 +77,14 @@ export function giteaClient(c: GiteaConn): Promise<GiteaClient> {
 export function jenkinsClient(c: JenkinsConn): Promise<JenkinsClient> {
     return shared(`jenkins ${c.url} ${c.username} ${secretDigest(c.password)}`, async () => {
         const client = new JenkinsClient({ url: c.url, username: c.username, password: c.password });
+        await client.waitReady(c.readyTimeoutMs ?? DEFAULT_READY_MS);
+        return client;
+    });
+}
+
+export function harborClient(c: HarborConn): Promise<HarborClient> {
+    return shared(`harbor ${c.url} ${c.username} ${secretDigest(c.password)}`, async () => {
+        const client = new HarborClient({ url: c.url, username: c.username, password: c.password });
         await client.waitReady(c.readyTimeoutMs ?? DEFAULT_READY_MS);
         return client;
     });
