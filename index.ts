@@ -1,6 +1,6 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, HarborAuth, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
+import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, HarborAuth, harborAccount, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
@@ -32,11 +32,12 @@ const storage = new SharedStorage("agents", {
     ...data,
 });
 
+// The pipeline pushes as a project robot (push + pull on registry.project only), created with
+// registry.username/password unless a pre-made one is configured; the manager never enters a Pod.
 const harborAuth = new HarborAuth("harbor-auth", {
     namespace: namespaces.names.agents!,
     server: cfg.registry.server,
-    username: cfg.registry.username,
-    password: cfg.registry.password,
+    account: harborAccount(cfg.registry),
     secretName: cfg.registry.secretName,
 });
 
@@ -105,6 +106,7 @@ export const jenkinsServiceAccount = jenkins.serviceAccountName;
 export const workspaceClaimName = storage.workspaceClaimName;
 export const cacheClaimName = storage.cacheClaimName;
 export const registrySecretName = harborAuth.secretName;
+export const registryRobot = harborAuth.robotName;
 export const kyvernoPolicies = Object.values(policies.policyNames);
 export const appCloneUrl = seed?.appCloneUrl;
 export const deployCloneUrl = seed?.deployCloneUrl;

@@ -17,6 +17,8 @@ export interface KeyDef<S extends z.ZodType = z.ZodType> {
     readonly default?: string | number | boolean | readonly string[];
     /** Optional keys with no default (secrets that fall back to a generated value). */
     readonly optional?: boolean;
+    /** What an unset optional key means, for the reference table (default: "generated"). */
+    readonly unset?: string;
     readonly secret?: boolean;
     /** Validation of the already-coerced value. */
     readonly schema: S;
@@ -78,15 +80,37 @@ export const CONFIG_KEYS = {
     }),
     "registry.username": def({
         type: "string",
-        description: "Harbor user (or robot account) that pushes images.",
+        description: "Harbor user the stack manages the project and the pipeline's robot account with (system admin, or the project's Project Admin); never mounted into a Pod.",
         default: "admin",
         schema: z.string().min(1, "must not be empty"),
     }),
     "registry.password": def({
         type: "string",
-        description: "Password or robot token for registry.username.",
+        description: "Password of registry.username; stays with Pulumi (not needed with registry.robotSecret).",
         secret: true,
+        optional: true,
+        unset: "required unless registry.robotSecret",
         schema: z.string().min(1, "must not be empty"),
+    }),
+    "registry.robotName": def({
+        type: "string",
+        description: "Robot account the pipeline pushes with: the name of the project robot the stack creates (Harbor calls it robot$<project>+<name>), or with registry.robotSecret the full name of a pre-made one.",
+        default: "ci-stack",
+        schema: z.string().regex(/^[^\s:]+$/, "must be a robot name without spaces or ':'"),
+    }),
+    "registry.robotSecret": def({
+        type: "string",
+        description: "Secret of a pre-made robot account named registry.robotName: the stack then makes no Harbor API call at all.",
+        secret: true,
+        optional: true,
+        unset: "the stack creates the robot",
+        schema: z.string().min(8, "must be at least 8 characters (Harbor's robot secret rule)"),
+    }),
+    "registry.robotRotation": def({
+        type: "integer",
+        description: "Bump to issue the stack's robot account a new secret (harbor-auth follows in the same run).",
+        default: 0,
+        schema: z.number().int("must be an integer").min(0, "must be 0 or more"),
     }),
     "registry.insecure": def({
         type: "boolean",

@@ -64,10 +64,13 @@ function describe(v: unknown): string {
 export function loadConfig(project: string = pulumi.getProject(), source: RawConfigSource = pulumiConfigSource): StackConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
+    // Keys that were set, valid or not: a cross-key rule must not call a key missing that was merely invalid.
+    const present = new Set<string>();
     const full = (k: string) => `${project}:${k}`;
 
     for (const [key, d] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeyDef][]) {
         const raw = source.get(full(key));
+        if (raw !== undefined) present.add(key);
         if (raw === undefined) {
             if (d.default !== undefined) values[key] = d.default;
             else if (!d.optional) {
@@ -103,7 +106,7 @@ export function loadConfig(project: string = pulumi.getProject(), source: RawCon
         values[key] = parsed.data;
     }
 
-    crossChecks(values, full, problems);
+    crossChecks(values, full, problems, present);
     if (problems.length) throw new ConfigError(problems);
     return deepFreeze(assemble(project, values as ParsedValues));
 }
@@ -131,9 +134,12 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             server: v["registry.server"],
             project: v["registry.project"],
             username: v["registry.username"],
-            password: pulumi.secret(v["registry.password"]),
+            ...(v["registry.password"] !== undefined ? { password: secret(v["registry.password"]) } : {}),
             insecure: v["registry.insecure"],
             secretName: v["registry.secretName"],
+            robotName: v["registry.robotName"],
+            ...(v["registry.robotSecret"] !== undefined ? { robotSecret: secret(v["registry.robotSecret"]) } : {}),
+            robotRotation: v["registry.robotRotation"],
         },
         images: { kaniko: v["images.kaniko"], agent: v["images.agent"], build: v["images.build"] },
         gitea: {

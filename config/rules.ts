@@ -3,7 +3,7 @@
 import { CHART_CORE_PLUGINS } from "./shapes";
 import type { ConfigKey } from "./keys";
 
-export function crossChecks(v: Record<string, unknown>, full: (k: string) => string, problems: string[]): void {
+export function crossChecks(v: Record<string, unknown>, full: (k: string) => string, problems: string[], present: ReadonlySet<string> = new Set(Object.keys(v))): void {
     // NodePorts share one cluster-wide range; two equal ones fail at apply time with a confusing
     // "provided port is already allocated". Catch it here, naming both keys.
     const ports: [ConfigKey, unknown][] = [
@@ -62,6 +62,30 @@ export function crossChecks(v: Record<string, unknown>, full: (k: string) => str
     const agents = v["agents.namespace"];
     if (Array.isArray(exempt) && typeof agents === "string" && exempt.includes(agents)) {
         problems.push(`${full("kyverno.systemNamespaces")}: "${agents}" is ${full("agents.namespace")}; build Pods must stay under the policies`);
+    }
+    // Either the stack manages the robot (registry.password: the manager's password) or it is handed
+    // a pre-made one (registry.robotSecret): exactly one of the two.
+    const premade = present.has("registry.robotSecret");
+    if (!premade && !present.has("registry.password")) {
+        problems.push(
+            `${full("registry.password")}: required to create the pipeline's robot account — set it with \`pulumi config set --secret registry.password <value>\`, or give a pre-made robot account with registry.robotName and \`pulumi config set --secret registry.robotSecret <value>\``,
+        );
+    }
+    if (premade && present.has("registry.password")) {
+        problems.push(`${full("registry.password")}: not used with ${full("registry.robotSecret")} (the stack then makes no Harbor API call); remove one of them`);
+    }
+    const robotName = v["registry.robotName"];
+    if (typeof robotName === "string") {
+        // The name Harbor accepts for a new robot (goharbor/harbor src/server/v2.0/handler/robot.go
+        // validateName) can never be a full robot login, which always carries a prefix and, for a
+        // project robot, a '+'.
+        const short = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(robotName);
+        if (!premade && !short) {
+            problems.push(`${full("registry.robotName")}: must be a name Harbor accepts for a new robot: lower-case letters and digits, separated by '.', '_' or '-' (Harbor prefixes it: robot$<project>+<name>) (got ${JSON.stringify(robotName)})`);
+        }
+        if (premade && short) {
+            problems.push(`${full("registry.robotName")}: with ${full("registry.robotSecret")} it must be the pre-made robot's full name as Harbor shows it, e.g. robot$<project>+<name> (got ${JSON.stringify(robotName)})`);
+        }
     }
     if (v["seed.appRepo"] !== undefined && v["seed.appRepo"] === v["seed.deployRepo"]) {
         problems.push(`${full("seed.deployRepo")}: must differ from ${full("seed.appRepo")} (${JSON.stringify(v["seed.appRepo"])})`);

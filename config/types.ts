@@ -20,10 +20,18 @@ export interface StackConfig {
     readonly registry: {
         readonly server: string;
         readonly project: string;
+        /** Harbor user the stack manages the project and robot with (never mounted into a Pod). */
         readonly username: string;
-        readonly password: pulumi.Output<string>;
+        /** undefined: a pre-made robot (robotSecret) is used and Harbor is never called. */
+        readonly password?: pulumi.Output<string>;
         readonly insecure: boolean;
         readonly secretName: string;
+        /** Short name of the robot the stack creates, or the full name of a pre-made one. */
+        readonly robotName: string;
+        /** Secret of a pre-made robot; undefined: the stack creates and manages the robot. */
+        readonly robotSecret?: pulumi.Output<string>;
+        /** Bumped to issue the stack's robot a new secret. */
+        readonly robotRotation: number;
     };
     readonly images: { readonly kaniko: string; readonly agent: string; readonly build: string };
     readonly gitea: {

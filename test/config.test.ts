@@ -50,6 +50,12 @@ const INVALID: [string, Record<string, string | undefined>, string, RegExp][] = 
     ["registry port out of range", { "registry.server": "harbor.lab:70000" }, "ci-stack:registry.server", /host\[:port\]/],
     ["registry missing", { "registry.server": undefined }, "ci-stack:registry.server", /required/],
     ["registry password missing", { "registry.password": undefined }, "ci-stack:registry.password", /pulumi config set --secret registry.password/],
+    ["pre-made robot and the manager's password", { "registry.robotSecret": "Premade-Robot-1", "registry.robotName": "robot$bootcamp+ci" }, "ci-stack:registry.password", /not used with ci-stack:registry.robotSecret/],
+    ["pre-made robot by its short name", { "registry.password": undefined, "registry.robotSecret": "Premade-Robot-1" }, "ci-stack:registry.robotName", /full name as Harbor shows it/],
+    ["robot name Harbor refuses", { "registry.robotName": "CI-Bot" }, "ci-stack:registry.robotName", /name Harbor accepts for a new robot/],
+    ["robot name with a space", { "registry.robotName": "ci bot" }, "ci-stack:registry.robotName", /without spaces/],
+    ["robot secret too short", { "registry.password": undefined, "registry.robotName": "robot$b+c", "registry.robotSecret": "short" }, "ci-stack:registry.robotSecret", /at least 8/],
+    ["negative robot rotation", { "registry.robotRotation": "-1" }, "ci-stack:registry.robotRotation", /0 or more/],
     ["chart repo not a URL", { "jenkins.chartRepo": "charts.jenkins.io" }, "ci-stack:jenkins.chartRepo", /http\(s\):\/\/ or oci:\/\//],
     ["chart repo ftp", { "gitea.chartRepo": "ftp://mirror/charts" }, "ci-stack:gitea.chartRepo", /chart repository URL/],
     ["chart version a range", { "jenkins.chartVersion": "^5.9" }, "ci-stack:jenkins.chartVersion", /exact chart version/],
@@ -151,9 +157,9 @@ describe("config", () => {
             },
         });
         const { password, ...reg } = registry;
-        assert.deepEqual(reg, { server: "10.0.24.28:30002", project: "bootcamp", username: "admin", insecure: false, secretName: "harbor-auth" });
+        assert.deepEqual(reg, { server: "10.0.24.28:30002", project: "bootcamp", username: "admin", insecure: false, secretName: "harbor-auth", robotName: "ci-stack", robotRotation: 0 });
         assert.equal(await resolve(password), REGISTRY_PASSWORD);
-        assert.equal(await pulumi.isSecret(password), true);
+        assert.equal(await pulumi.isSecret(password!), true);
         assert.deepEqual(gitea, {
             namespace: "gitea",
             chart: { repo: "https://dl.gitea.com/charts/", version: "12.4.0" },

@@ -1,10 +1,11 @@
 // The Seed component under mocks: what it registers (types, names, parents, inputs), which inputs
 // are secret, what depends on what, and the one serialized provider it ships in `__provider`.
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../../config";
-import { Seed, jobUrlPath } from "../../components/seed";
+import { type Seed, jobUrlPath } from "../../components/seed";
 import { parseJobConfigXml } from "../../components/seed/templates";
 import { MINIMAL, SECRET_KEYS } from "../support/fixtures";
 import { ProgramRun, RecordedResource, resolve, runProgram } from "../support/mocks";
@@ -15,7 +16,19 @@ const JENKINS_PASSWORD = "jenkins-Secret-Pw-2";
 const TOKEN = "mock-seed-webhook-token-password"; // what the mock RandomPassword returns
 const T = (name: string) => `pulumi-nodejs:dynamic/seed:${name}`;
 
+/**
+ * The seed components from freshly loaded modules: Pulumi caches a provider's serialization per
+ * provider object, so a seedProvider another test file already shipped (HarborAuth ships it too)
+ * would make the serialization count below depend on the order the files run in.
+ */
+function freshSeedModule(): typeof import("../../components/seed") {
+    const root = path.resolve(__dirname, "..", "..", "components");
+    for (const k of Object.keys(require.cache)) if (k.startsWith(root)) delete require.cache[k];
+    return require("../../components/seed") as typeof import("../../components/seed");
+}
+
 async function runSeed(config: Record<string, string> = MINIMAL): Promise<ProgramRun & { seed?: Seed }> {
+    const { Seed } = freshSeedModule();
     let seed: Seed | undefined;
     const run = await runProgram(
         config,

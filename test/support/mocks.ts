@@ -116,6 +116,17 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, any
         case "random:index/randomPassword:RandomPassword":
             state.result = `mock-${args.name}-password`;
             break;
+        // Harbor's answers: the project's id, and the robot's prefixed name and one-time secret.
+        case "pulumi-nodejs:dynamic/harbor:HarborProject":
+            state.projectId = 42;
+            state.adopted = false;
+            break;
+        case "pulumi-nodejs:dynamic/harbor:HarborRobot":
+            state.robotId = 7;
+            state.fullName = `robot$${args.inputs.project}+${args.inputs.name}`;
+            state.secret = `mock-${args.name}-secret`;
+            state.adopted = false;
+            break;
         case "kubernetes:helm.sh/v3:Release":
             state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace ?? "default", status: "deployed" };
             break;

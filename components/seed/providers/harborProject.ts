@@ -106,6 +106,7 @@ export class HarborProject extends SeedResource {
             name,
             { harbor: harborConnInput(args.harbor), name: args.name, public: args.public ?? false, projectId: undefined, adopted: undefined },
             withSecretOutputs(opts, ["harbor"]),
+            "harbor",
         );
     }
 }

@@ -186,6 +186,7 @@ export class HarborRobot extends SeedResource {
                 adopted: undefined,
             },
             withSecretOutputs(opts, ["harbor", "secret"]),
+            "harbor",
         );
     }
 }
