@@ -1,6 +1,6 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, HarborAuth, harborAccount, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
+import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, GiteaBot, HarborAuth, harborAccount, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
@@ -41,6 +41,18 @@ const harborAuth = new HarborAuth("harbor-auth", {
     secretName: cfg.registry.secretName,
 });
 
+// The pipeline's Gitea identity: a restricted, non-admin user with a write:repository token. Jenkins
+// holds the token; the admin password stays with Pulumi and the seed.
+const bot = new GiteaBot(
+    "gitea-bot",
+    {
+        gitea: { url: gitea.externalUrl, username: gitea.adminUsername, password: gitea.adminPassword },
+        username: cfg.gitea.botUsername,
+        tokenRotation: cfg.gitea.botTokenRotation,
+    },
+    { dependsOn: [gitea.release] },
+);
+
 const jenkins = new Jenkins(JENKINS, {
     namespace: namespaces.names.jenkins!,
     agentNamespace: namespaces.names.agents!,
@@ -50,7 +62,9 @@ const jenkins = new Jenkins(JENKINS, {
     storageClass: cfg.storage.className,
     nodeAddress: cfg.nodeAddress,
     workspaceClaimName: storage.workspaceClaimName,
-    giteaCredentials: { username: gitea.adminUsername, password: gitea.adminPassword },
+    giteaCredentials: { username: bot.username, password: bot.token },
+    // A re-issued token restarts the controller, so JCasC reads it (its id changes, never its value).
+    credentialsRevision: bot.tokenId.apply(String),
     ...data,
 });
 
@@ -78,6 +92,7 @@ const seed = cfg.seed.enabled
               jenkins: { url: jenkins.externalUrl, inClusterUrl: jenkins.url, username: jenkins.adminUsername, password: jenkins.adminPassword },
               settings: cfg.seed,
               gitCredentialsId: GITEA_CREDENTIALS_ID,
+              botUsername: bot.username,
               pipeline: {
                   registry: { server: cfg.registry.server, project: cfg.registry.project, insecure: cfg.registry.insecure, secretName: harborAuth.secretName },
                   images: cfg.images,
@@ -98,6 +113,7 @@ export const giteaUrl = gitea.externalUrl;
 export const giteaInternalUrl = gitea.apiUrl;
 export const giteaAdminUsername = gitea.adminUsername;
 export const giteaAdminPassword = gitea.adminPassword; // secret
+export const giteaBotUsername = bot.username;
 export const jenkinsUrl = jenkins.externalUrl;
 export const jenkinsInternalUrl = jenkins.url;
 export const jenkinsAdminUsername = jenkins.adminUsername;

@@ -3,6 +3,7 @@ export * from "./gitea";
 export * from "./jenkins";
 export * from "./storage";
 export * from "./harborAuth";
+export * from "./giteaBot";
 export * from "./agentRbac";
 export * from "./kyvernoPolicies";
 export * from "./seed";

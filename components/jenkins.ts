@@ -29,8 +29,14 @@ export interface JenkinsArgs {
     readonly nodeAddress: pulumi.Input<string>;
     /** RWX claim in the agent namespace mounted as every agent Pod's workspace (SharedStorage). Default: none, required. */
     readonly workspaceClaimName: pulumi.Input<string>;
-    /** Gitea account behind the `gitea-credentials` credential (secret). Default: none, required. */
+    /** Gitea account behind the `gitea-credentials` credential: the pipeline's user and its access token (secret). Default: none, required. */
     readonly giteaCredentials: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+    /**
+     * A non-secret value that changes whenever `giteaCredentials` is re-issued (the token's id).
+     * JCasC resolves `${…}` secret files only when it applies the configuration, so a rotated token
+     * reaches Jenkins by restarting the controller: this value goes into a Pod annotation. Default: none.
+     */
+    readonly credentialsRevision?: pulumi.Input<string>;
     /** Most agent containers the cloud runs at once. Default: 10 (the chart's agent.containerCap). */
     readonly containerCap?: number;
     /** Keep the release (JENKINS_HOME) and the Secrets it mounts on `pulumi destroy`. Default: true. */
@@ -296,7 +302,12 @@ export interface JenkinsValuesInput {
     readonly settings: Pick<JenkinsSettings, "nodePort" | "storageSize" | "tolerations" | "additionalPlugins" | "installPlugins" | "resources">;
     readonly storageClass: string;
     readonly configScripts: Record<string, string>;
+    /** See JenkinsArgs.credentialsRevision; undefined: no annotation. */
+    readonly credentialsRevision?: string;
 }
+
+/** Pod annotation that rolls the controller when the Gitea credential is re-issued. */
+export const CREDENTIALS_REVISION_ANNOTATION = "ci-stack.dev/gitea-credentials-revision";
 
 /** Pure: values for the jenkins chart 5.9.x. Holds Secret names only, never a secret value. */
 export function jenkinsValues(v: JenkinsValuesInput) {
@@ -324,6 +335,7 @@ export function jenkinsValues(v: JenkinsValuesInput) {
                 { name: gitea, keyName: "password" },
             ],
             ...pluginValues(s),
+            ...(v.credentialsRevision !== undefined ? { podAnnotations: { [CREDENTIALS_REVISION_ANNOTATION]: v.credentialsRevision } } : {}),
             resources: resources(s.resources),
             tolerations: s.tolerations.map((t: Toleration) => ({ ...t })),
             sidecars: { configAutoReload: { resources: resources(CONFIG_RELOAD_RESOURCES) } },
@@ -427,13 +439,14 @@ export class Jenkins extends pulumi.ComponentResource {
 
         const externalUrl = pulumi.output(args.nodeAddress).apply((addr) => jenkinsExternalUrl(addr, s.nodePort));
         const values = pulumi
-            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl])
-            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl]) =>
+            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl, args.credentialsRevision])
+            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl, credentialsRevision]) =>
                 jenkinsValues({
                     releaseName: name,
                     agentNamespace,
                     settings: s,
                     storageClass,
+                    ...(credentialsRevision !== undefined ? { credentialsRevision } : {}),
                     configScripts: jcascConfig({
                         releaseName: name,
                         namespace,

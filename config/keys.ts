@@ -196,6 +196,18 @@ export const CONFIG_KEYS = {
         optional: true,
         schema: z.string().min(8, "must be at least 8 characters (Gitea's MIN_PASSWORD_LENGTH)"),
     }),
+    "gitea.botUsername": def({
+        type: "string",
+        description: "Gitea user the pipeline clones and pushes as: restricted, never an admin, a collaborator on the two seeded repositories only; Jenkins holds its access token, never a password.",
+        default: "jenkins-bot",
+        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "must be a Gitea user name: letters, digits, '-', '_', '.'"),
+    }),
+    "gitea.botTokenRotation": def({
+        type: "integer",
+        description: "Bump to re-issue the pipeline user's access token (Jenkins' gitea-credentials follows in the same run).",
+        default: 0,
+        schema: z.number().int("must be an integer").min(0, "must be 0 or more"),
+    }),
     "gitea.postgresql": def({
         type: "boolean",
         description: "Run the single-node postgresql sub-chart (the HA postgresql-ha is always off).",

@@ -150,6 +150,8 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             storageSize: v["gitea.storageSize"],
             adminUsername: v["gitea.adminUsername"],
             ...(v["gitea.adminPassword"] !== undefined ? { adminPassword: secret(v["gitea.adminPassword"]) } : {}),
+            botUsername: v["gitea.botUsername"],
+            botTokenRotation: v["gitea.botTokenRotation"],
             postgresql: v["gitea.postgresql"],
             valkey: v["gitea.valkey"],
             resources: res("gitea"),

@@ -87,6 +87,11 @@ export function crossChecks(v: Record<string, unknown>, full: (k: string) => str
             problems.push(`${full("registry.robotName")}: with ${full("registry.robotSecret")} it must be the pre-made robot's full name as Harbor shows it, e.g. robot$<project>+<name> (got ${JSON.stringify(robotName)})`);
         }
     }
+    const bot = v["gitea.botUsername"];
+    if (typeof bot === "string" && typeof v["gitea.adminUsername"] === "string" && bot.toLowerCase() === v["gitea.adminUsername"].toLowerCase()) {
+        // Gitea user names are case-insensitive (models/user LowerName).
+        problems.push(`${full("gitea.botUsername")}: must differ from ${full("gitea.adminUsername")}: the pipeline's user is never the site admin (got ${JSON.stringify(bot)})`);
+    }
     if (v["seed.appRepo"] !== undefined && v["seed.appRepo"] === v["seed.deployRepo"]) {
         problems.push(`${full("seed.deployRepo")}: must differ from ${full("seed.appRepo")} (${JSON.stringify(v["seed.appRepo"])})`);
     }

@@ -44,6 +44,10 @@ export interface StackConfig {
         readonly adminUsername: string;
         /** undefined: generate one. */
         readonly adminPassword?: pulumi.Output<string>;
+        /** The pipeline's own (non-admin) user; Jenkins holds its token. */
+        readonly botUsername: string;
+        /** Bumped to re-issue the bot's token. */
+        readonly botTokenRotation: number;
         readonly postgresql: boolean;
         readonly valkey: boolean;
         readonly resources: Resources;

@@ -128,6 +128,7 @@ describe("program (mock mode)", () => {
         if (run.error) throw run.error;
         assert.equal(run.recorder.resources.filter((x) => x.type.includes("seed")).length, 0);
         assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/harbor:HarborRobot").length, 1, "the pipeline's robot does not depend on the seed");
+        assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/gitea:GiteaAccessToken").length, 1, "nor does its Gitea token: Jenkins clones with it");
         assert.equal(run.outputs!.jobUrl, undefined);
     });
 

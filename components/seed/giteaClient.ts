@@ -65,7 +65,17 @@ const schemas = () => {
         }),
         branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
         token,
-        tokenList: z.array(token.omit({ sha1: true })),
+        tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
+        user: z.object({
+            id: z.number(),
+            login: z.string(),
+            // Only a site admin (or the user) sees these (services/convert/user.go toUser, `authed`).
+            is_admin: z.boolean().default(false),
+            restricted: z.boolean().default(false),
+            active: z.boolean().default(true),
+            prohibit_login: z.boolean().default(false),
+        }),
+        collaboratorPermission: z.object({ permission: z.string(), role_name: z.string().optional() }),
         version: z.object({ version: z.string() }),
     };
 };
@@ -77,6 +87,14 @@ export type GiteaRepo = z.infer<Schemas["repo"]>;
 export type GiteaHook = z.infer<Schemas["hook"]>;
 export type GiteaContents = z.infer<Schemas["contents"]>;
 export type GiteaAccessToken = z.infer<Schemas["token"]>;
+export type GiteaUser = z.infer<Schemas["user"]>;
+/** An access token as listed: never its value, only the last eight characters. */
+export interface GiteaTokenInfo {
+    id: number;
+    name: string;
+    scopes: string[];
+    lastEight: string;
+}
 
 export interface HookSpec {
     url: string;
@@ -287,20 +305,22 @@ export class GiteaClient {
     }
 
     /**
-     * Mints an access token of the connection's user (POST /users/{u}/tokens needs basic auth, and
-     * since Gitea 1.19 at least one scope). The returned `sha1` is the secret, shown only once — so
-     * after a failure that may have been applied, a token of that name is deleted and re-created.
+     * Mints an access token of `user` (default: the connection's user). POST /users/{u}/tokens needs
+     * basic auth, and a site admin may mint one for another user (go-gitea/gitea v1.25.2
+     * routers/api/v1/api.go: reqSelfOrAdmin + reqBasicOrRevProxyAuth on the /tokens group); since
+     * Gitea 1.19 at least one scope. The returned `sha1` is the secret, shown only once — so after a
+     * failure that may have been applied, a token of that name is deleted and re-created.
      */
-    async createAccessToken(name: string, scopes: string[]): Promise<{ id: number; name: string; sha1: string }> {
+    async createAccessToken(name: string, scopes: string[], user: string = this.conn.username): Promise<{ id: number; name: string; sha1: string }> {
         if (scopes.length === 0) throw new Error(`Gitea access token "${name}" needs at least one scope (Gitea rejects scope-less tokens)`);
         const req: HttpRequest = {
             method: "POST",
-            path: `/api/v1/users/${seg(this.conn.username)}/tokens`,
+            path: `/api/v1/users/${seg(user)}/tokens`,
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ name, scopes }),
         };
         return this.reconciled<{ id: number; name: string; sha1: string }>(req, async () => {
-            if ((await this.listAccessTokens()).some((t) => t.name === name)) await this.deleteAccessToken(name);
+            if ((await this.listAccessTokens(user)).some((t) => t.name === name)) await this.deleteAccessToken(name, user);
             return { resend: true };
         }, (res) => {
             if (res.status !== 201) throw this.http.fail(req, res);
@@ -309,17 +329,151 @@ export class GiteaClient {
         });
     }
 
-    async listAccessTokens(): Promise<{ id: number; name: string; scopes: string[] }[]> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/users/${seg(this.conn.username)}/tokens` };
-        const res = await this.http.expect(req, 200);
-        return this.http.parse(schemas().tokenList, req, res).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [] }));
+    /** Every token of `user` (default: the connection's user), all pages; values are never listed. */
+    async listAccessTokens(user: string = this.conn.username): Promise<GiteaTokenInfo[]> {
+        const list = await this.allPages(`/api/v1/users/${seg(user)}/tokens`, (req, res) => this.http.parse(schemas().tokenList, req, res));
+        return list.map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [], lastEight: t.token_last_eight }));
     }
 
-    /** Deletes a token by id or name; an absent one is fine. */
-    async deleteAccessToken(idOrName: number | string): Promise<void> {
-        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(this.conn.username)}/tokens/${seg(String(idOrName))}` };
+    /** Deletes a token by id or name; an absent one (or an absent user) is fine. */
+    async deleteAccessToken(idOrName: number | string, user: string = this.conn.username): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(user)}/tokens/${seg(String(idOrName))}` };
         const res = await this.http.request(req);
         if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
+    }
+
+    /** A user as the connection sees it (a site admin sees is_admin and the login flags), or undefined on 404. */
+    async getUser(name: string): Promise<GiteaUser | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/users/${seg(name)}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().user, req, res);
+    }
+
+    /**
+     * Creates a local user as site admin (POST /admin/users; routers/api/v1/admin/user.go CreateUser:
+     * 422 when the name or e-mail is taken, 400 for a password Gitea refuses). Returns "exists" on
+     * 422 when a user of that name is there afterwards (made meanwhile, or our own retried POST).
+     */
+    async createUser(o: { username: string; email: string; password: string; fullName: string; restricted: boolean }): Promise<GiteaUser | "exists"> {
+        const req: HttpRequest = {
+            method: "POST",
+            path: "/api/v1/admin/users",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+                username: o.username,
+                email: o.email,
+                password: o.password,
+                full_name: o.fullName,
+                // CreateUser defaults MustChangePassword to true: a user that must change its password
+                // first is refused by Gitea's sign-in (and nobody will ever log in as this one).
+                must_change_password: false,
+                restricted: o.restricted,
+                visibility: "private",
+                send_notify: false,
+                source_id: 0,
+                login_name: "",
+            }),
+            // Safe to re-send: a second user of that name is refused with 422.
+            retryOn: "transient",
+        };
+        const res = await this.http.request(req);
+        if (res.status === 201) return this.http.parse(schemas().user, req, res);
+        if (res.status === 422 && (await this.getUser(o.username))) return "exists";
+        throw this.http.fail(req, res, [o.password]);
+    }
+
+    /**
+     * Sets a user's account flags as site admin (PATCH /admin/users/{u}; EditUserOption requires
+     * source_id and login_name, modules/structs/admin_user.go) — only the given ones change.
+     */
+    async editUser(
+        name: string,
+        o: { admin?: boolean; active?: boolean; prohibitLogin?: boolean; restricted?: boolean; maxRepoCreation?: number; allowCreateOrganization?: boolean },
+    ): Promise<GiteaUser> {
+        const req: HttpRequest = {
+            method: "PATCH",
+            path: `/api/v1/admin/users/${seg(name)}`,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+                source_id: 0,
+                login_name: name,
+                ...(o.admin !== undefined ? { admin: o.admin } : {}),
+                ...(o.active !== undefined ? { active: o.active } : {}),
+                ...(o.prohibitLogin !== undefined ? { prohibit_login: o.prohibitLogin } : {}),
+                ...(o.restricted !== undefined ? { restricted: o.restricted } : {}),
+                ...(o.maxRepoCreation !== undefined ? { max_repo_creation: o.maxRepoCreation } : {}),
+                ...(o.allowCreateOrganization !== undefined ? { allow_create_organization: o.allowCreateOrganization } : {}),
+            }),
+        };
+        const res = await this.http.request(req);
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().user, req, res);
+    }
+
+    /**
+     * Deletes a user as site admin; "deleted" also when absent, "owns-data" when Gitea refuses
+     * because the user still owns repositories, organizations or packages (422, admin/user.go DeleteUser).
+     */
+    async deleteUser(name: string): Promise<"deleted" | "owns-data"> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/admin/users/${seg(name)}` };
+        const res = await this.http.request(req);
+        if (res.status === 204 || res.status === 404) return "deleted";
+        if (res.status === 422) return "owns-data";
+        throw this.http.fail(req, res);
+    }
+
+    /**
+     * A collaborator's permission on a repository ("read" | "write" | "admin"), or undefined when
+     * `user` is not a collaborator (GET .../collaborators/{u} answers 204 or 404, collaborators.go
+     * IsCollaborator; the /permission route reports effective access, which a public repository
+     * grants anyone, so membership is asked first).
+     */
+    async getCollaboratorPermission(owner: string, repo: string, user: string): Promise<string | undefined> {
+        const base = `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}`;
+        const is: HttpRequest = { method: "GET", path: base };
+        const res = await this.http.request(is);
+        if (res.status === 404) return undefined;
+        if (res.status !== 204) throw this.http.fail(is, res);
+        const req: HttpRequest = { method: "GET", path: `${base}/permission` };
+        const p = await this.http.expect(req, 200);
+        return this.http.parse(schemas().collaboratorPermission, req, p).permission;
+    }
+
+    /** Adds `user` as collaborator with `permission`, or changes an existing one's (PUT, 204). */
+    async setCollaborator(owner: string, repo: string, user: string, permission: "read" | "write" | "admin"): Promise<void> {
+        const req: HttpRequest = {
+            method: "PUT",
+            path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}`,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ permission }),
+        };
+        await this.http.expect(req, 204);
+    }
+
+    /** Removes a collaborator; an absent one, user or repository is fine. */
+    async removeCollaborator(owner: string, repo: string, user: string): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}` };
+        const res = await this.http.request(req);
+        if (res.status !== 204 && res.status !== 404 && res.status !== 422) throw this.http.fail(req, res);
+    }
+
+    /**
+     * GETs every page of a list (routers/api/v1/utils/page.go GetListOptions: `page`, `limit`, at most
+     * MAX_RESPONSE_ITEMS = 50, the total in X-Total-Count) until the total or an empty page.
+     */
+    private async allPages<T>(path: string, parse: (req: HttpRequest, res: HttpResponse) => T[]): Promise<T[]> {
+        const out: T[] = [];
+        for (let page = 1; page <= 200; page++) {
+            const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: "50" } };
+            const res = await this.http.expect(req, 200);
+            const batch = parse(req, res);
+            out.push(...batch);
+            const total = Number(res.headers.get("x-total-count") ?? NaN);
+            if (batch.length === 0 || !Number.isFinite(total) || out.length >= total) return out;
+        }
+        throw new HttpError("Gitea", "GET", path, 200, "invalid-response", "more than 200 pages: the listed total is never reached");
     }
 
     /**

@@ -116,6 +116,15 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, any
         case "random:index/randomPassword:RandomPassword":
             state.result = `mock-${args.name}-password`;
             break;
+        // Gitea's answers for the pipeline's user and its one-time token.
+        case "pulumi-nodejs:dynamic/gitea:GiteaUser":
+            state.userId = 3;
+            state.adopted = false;
+            break;
+        case "pulumi-nodejs:dynamic/gitea:GiteaAccessToken":
+            state.tokenId = 11;
+            state.token = `mock-${args.name}-value`;
+            break;
         // Harbor's answers: the project's id, and the robot's prefixed name and one-time secret.
         case "pulumi-nodejs:dynamic/harbor:HarborProject":
             state.projectId = 42;

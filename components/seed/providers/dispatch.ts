@@ -3,6 +3,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { giteaFilesProvider } from "./giteaFiles";
 import { giteaRepositoryProvider } from "./giteaRepository";
 import { giteaWebhookProvider } from "./giteaWebhook";
+import { giteaUserProvider } from "./giteaUser";
+import { giteaAccessTokenProvider } from "./giteaAccessToken";
+import { giteaCollaboratorProvider } from "./giteaCollaborator";
 import { harborProjectProvider } from "./harborProject";
 import { harborRobotProvider } from "./harborRobot";
 import { jenkinsCredentialProvider } from "./jenkinsCredential";
@@ -27,6 +30,9 @@ function seedKinds() {
         JenkinsFolder: jenkinsFolderProvider,
         JenkinsJob: jenkinsJobProvider,
         JenkinsCredential: jenkinsCredentialProvider,
+        GiteaUser: giteaUserProvider,
+        GiteaAccessToken: giteaAccessTokenProvider,
+        GiteaCollaborator: giteaCollaboratorProvider,
         HarborProject: harborProjectProvider,
         HarborRobot: harborRobotProvider,
     };
