@@ -10,12 +10,14 @@ const JENKINS = "jenkins";
 
 const namespaces = new Namespaces("ci", {
     names: { gitea: cfg.gitea.namespace, jenkins: cfg.jenkins.namespace, agents: cfg.agents.namespace },
-    retainOnDelete: cfg.storage.retainOnDelete,
+    // Deleting a namespace deletes every claim and release in it: protected and kept with the data.
+    ...data,
 });
 
 const gitea = new Gitea("gitea", {
     namespace: namespaces.names.gitea!,
     settings: cfg.gitea,
+    images: cfg.images,
     storageClass: cfg.storage.className,
     nodeAddress: cfg.nodeAddress,
     // Gitea is built before Jenkins (Jenkins takes its credentials): the host comes from the chart's naming.

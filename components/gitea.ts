@@ -1,5 +1,6 @@
-// Gitea from the upstream gitea chart (gitea.com/gitea/helm-gitea; values checked against the chart's
-// main branch of 2025-12-09, appVersion 1.25.2, sub-charts bitnami postgresql 16.7.27 / valkey 3.0.31).
+// Gitea from the upstream gitea chart (gitea.com/gitea/helm-gitea v12.5.0: Gitea 1.25.4, sub-charts
+// bitnami postgresql 16.7.27 / valkey 3.0.31). The values are checked against the chart's values.yaml
+// of main at 2025-12-09, which is byte-identical to the values.yaml released in 12.4.0 and 12.5.0.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -8,26 +9,33 @@ import { chartSource, releaseNameProblem } from "./helm";
 import { PART_OF } from "./namespaces";
 
 export type GiteaSettings = StackConfig["gitea"];
+/** The bitnami sub-charts' images (config `images.postgresql` / `images.valkey`). */
+export type GiteaImages = Pick<StackConfig["images"], "postgresql" | "valkey">;
 
 export interface GiteaArgs {
     /** Namespace the release goes to; it must exist (the Namespaces component creates it). */
     readonly namespace: pulumi.Input<string>;
     /** The validated `gitea.*` config: chart, NodePorts, sizes, admin user, sub-charts, resources. */
     readonly settings: GiteaSettings;
+    /** The postgresql and valkey images (the validated `images.*` config). */
+    readonly images: GiteaImages;
     /** StorageClass for Gitea's data PVC and the sub-charts' PVCs (e.g. "longhorn"). */
     readonly storageClass: string;
     /** Address of a cluster node: the external URL, ROOT_URL and DOMAIN are built from it. */
     readonly nodeAddress: string;
     /**
-     * Host names Gitea may deliver webhooks to, e.g. the Jenkins service FQDN
+     * Host names Gitea may deliver webhooks to besides public hosts, e.g. the Jenkins service FQDN
      * `jenkins.jenkins.svc.cluster.local`. Default: none (Gitea's own default, public hosts only).
      */
     readonly webhookAllowedHosts?: pulumi.Input<string>[];
-    /** Keep the release (and so its PVC) in the cluster on `pulumi destroy`. Default: true. */
+    /** Keep the release (and so its PVC) and the admin Secret it mounts in the cluster on `pulumi destroy`. Default: true. */
     readonly retainOnDelete?: boolean;
     /** Mark the release `protect`, so a replacement or destroy stops instead of deleting data. Default: true. */
     readonly protect?: boolean;
 }
+
+/** The Gitea version the default chart (`gitea.chartVersion` 12.5.0, its Chart.yaml appVersion) runs. */
+export const GITEA_APP_VERSION = "1.25.4";
 
 /** The chart's `service.http.port` (we set it explicitly so the in-cluster URL cannot drift). */
 export const GITEA_HTTP_PORT = 3000;
@@ -63,13 +71,60 @@ export function giteaExternalUrl(nodeAddress: string, nodePort: number): string 
     return `http://${nodeAddress}:${nodePort}`;
 }
 
+/** A bitnami chart's `image` block: `common.images.image` joins registry/repository and `:tag` or `@digest`. */
+export interface BitnamiImage {
+    readonly registry: string;
+    readonly repository: string;
+    readonly tag?: string;
+    readonly digest?: string;
+}
+
+/**
+ * Pure: splits an image reference into a bitnami `image` block. The first path segment is a
+ * registry when it has a dot or a port or is `localhost` (the Docker reference grammar); otherwise
+ * the image is on docker.io. Throws on a reference without a tag or digest.
+ */
+export function bitnamiImage(ref: string): BitnamiImage {
+    const [nameTag, digest] = ref.split("@") as [string, string | undefined];
+    const slash = nameTag.lastIndexOf("/");
+    const colon = nameTag.indexOf(":", slash + 1);
+    const name = colon < 0 ? nameTag : nameTag.slice(0, colon);
+    const tag = colon < 0 ? undefined : nameTag.slice(colon + 1);
+    if (tag === undefined && digest === undefined) throw new Error(`image ${JSON.stringify(ref)} needs an explicit tag or digest`);
+    const first = name.split("/")[0]!;
+    const hasRegistry = name.includes("/") && (/[.:]/.test(first) || first === "localhost");
+    return {
+        registry: hasRegistry ? first : "docker.io",
+        repository: hasRegistry ? name.slice(first.length + 1) : name,
+        ...(tag !== undefined ? { tag } : {}),
+        ...(digest !== undefined ? { digest } : {}),
+    };
+}
+
+/** Values of one enabled bitnami sub-chart: its image, and leave to run an image it does not list. */
+function bitnamiSubchart(image: string) {
+    return {
+        image: bitnamiImage(image),
+        // bitnami common 2.31 `common.errors.insecureImages` (rendered from the sub-charts' NOTES.txt)
+        // fails the install when an image's registry is not the one in the chart's `images`
+        // annotation — any mirror. The images here are chosen on purpose (config images.*).
+        global: { security: { allowInsecureImages: true } },
+    };
+}
+
 export interface GiteaValuesInput {
     readonly settings: GiteaSettings;
+    readonly images: GiteaImages;
     readonly storageClass: string;
     readonly nodeAddress: string;
     /** Name of the Secret holding `username` / `password` for the admin user. */
     readonly adminSecretName: string;
     readonly webhookAllowedHosts: readonly string[];
+}
+
+/** Gitea's builtin "external" (public unicast addresses, modules/hostmatcher) plus `hosts`. */
+function allowList(hosts: readonly string[]): string {
+    return ["external", ...hosts.filter((h) => h !== "external")].join(",");
 }
 
 /** Pure: the chart values. Holds no secret: the admin password reaches the chart only through the Secret. */
@@ -85,6 +140,10 @@ export function giteaValues(input: GiteaValuesInput) {
         // Helm globals reach the sub-charts too: bitnami's common.storage.class falls back to
         // global.storageClass when the sub-chart's persistence.storageClass is empty.
         global: { storageClass },
+        // The chart's default is RollingUpdate with maxSurge 100% / maxUnavailable 0, while the data
+        // PVC is ReadWriteOnce: a second Pod started on another node can never attach the volume and
+        // the old one is never stopped. deployment.yaml renders rollingUpdate only for RollingUpdate.
+        strategy: { type: "Recreate" },
         service: {
             // http-svc.yaml emits the default `clusterIP: None` only for type ClusterIP.
             http: { type: "NodePort", port: GITEA_HTTP_PORT, nodePort: s.nodePort },
@@ -119,20 +178,24 @@ export function giteaValues(input: GiteaValuesInput) {
                 // Gitea 1.25 reads ALLOWED_HOST_LIST from [webhook] only (go-gitea/gitea#17482; its
                 // default "external" refuses the private ClusterIP behind the Jenkins service).
                 // go-gitea/gitea#38406 moves it to [security] and only bridges [webhook] for one
-                // release, so both are set: the chart version decides which Gitea reads it.
+                // release, so both are set: the chart version decides which Gitea reads it. A set
+                // list replaces the default (services/webhook/deliver.go Init() falls back to
+                // "external" only when it is empty), so "external" is kept for users' own webhooks.
                 ...(input.webhookAllowedHosts.length > 0
                     ? {
-                          webhook: { ALLOWED_HOST_LIST: input.webhookAllowedHosts.join(",") },
-                          security: { ALLOWED_HOST_LIST: input.webhookAllowedHosts.join(",") },
+                          webhook: { ALLOWED_HOST_LIST: allowList(input.webhookAllowedHosts) },
+                          security: { ALLOWED_HOST_LIST: allowList(input.webhookAllowedHosts) },
                       }
                     : {}),
                 // With neither postgresql sub-chart the chart configures no database at all.
                 ...(s.postgresql ? {} : { database: { DB_TYPE: "sqlite3" } }),
             },
         },
-        postgresql: s.postgresql ? { enabled: true, primary: { resources: SUBCHART_RESOURCES.postgresql } } : { enabled: false },
+        postgresql: s.postgresql
+            ? { enabled: true, ...bitnamiSubchart(input.images.postgresql), primary: { resources: SUBCHART_RESOURCES.postgresql } }
+            : { enabled: false },
         valkey: s.valkey
-            ? { enabled: true, architecture: "standalone", primary: { resources: SUBCHART_RESOURCES.valkey } }
+            ? { enabled: true, architecture: "standalone", ...bitnamiSubchart(input.images.valkey), primary: { resources: SUBCHART_RESOURCES.valkey } }
             : { enabled: false },
         // The chart turns both HA sub-charts on by default (three valkey nodes, pgpool + repmgr).
         "postgresql-ha": { enabled: false },
@@ -181,11 +244,12 @@ export class Gitea extends pulumi.ComponentResource {
                 // Keys the chart reads with gitea.admin.existingSecret (templates/gitea/deployment.yaml).
                 stringData: { username: s.adminUsername, password: pulumi.secret(password) },
             },
-            { parent: this },
+            // The retained release mounts it (configure-gitea reads it on every start): kept with it.
+            { parent: this, retainOnDelete: args.retainOnDelete ?? true },
         );
 
         const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? [])]).apply(([secretName, hosts]) =>
-            giteaValues({ settings: s, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts }),
+            giteaValues({ settings: s, images: args.images, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts }),
         );
 
         this.release = new k8s.helm.v3.Release(

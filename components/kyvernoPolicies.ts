@@ -20,8 +20,11 @@ export interface KyvernoPoliciesArgs {
     /** The build agents' namespace: never exempt, rejected if it appears among the exempt ones. */
     readonly agentsNamespace?: pulumi.Input<string>;
     /**
-     * Take over policies of the same name that already exist in the cluster (a runbook's
-     * `kubectl apply`): server-side apply with `pulumi.com/patchForce`. Default: true.
+     * Take over the fields another field manager (a runbook's `kubectl apply`) set on these policies
+     * whenever Pulumi applies them: the `pulumi.com/patchForce` annotation. It applies to updates, and
+     * to creates only while the stack's provider upserts (`kubernetes:upsertExistingObjects`,
+     * @pulumi/kubernetes >= 4.29; otherwise an existing policy fails the create with AlreadyExists).
+     * Default: true.
      */
     readonly adoptExisting?: boolean;
     /** The rules to render. Default: the whole catalogue. */
@@ -47,9 +50,11 @@ function annotations(rule: PodRule, minVersion: string, adopt: boolean): Record<
         "policies.kyverno.io/subject": "Pod",
         "policies.kyverno.io/minversion": minVersion,
         "policies.kyverno.io/description": rule.description,
-        // Server-side apply: a policy created by hand under the same name is owned by another field
-        // manager (kubectl-client-side-apply); force makes Pulumi's apply take those fields over
-        // instead of failing with a conflict (pulumi-kubernetes v4, await.Creation / patchForce).
+        // A policy applied by hand under the same name is owned by another field manager
+        // (kubectl-client-side-apply): force makes Pulumi's server-side apply take those fields over
+        // instead of failing with a conflict. pulumi-kubernetes provider/pkg/await/await.go reads it
+        // on Update and on the upsert path of Creation; since 4.29 (#2926) a create is client-side
+        // and fails with AlreadyExists unless the provider has upsertExistingObjects set.
         ...(adopt ? { "pulumi.com/patchForce": "true" } : {}),
     };
 }

@@ -9,6 +9,11 @@ export interface NamespacesArgs {
      * PVC in it, so retaining the PVCs alone would not keep the data. Default: true.
      */
     readonly retainOnDelete?: boolean;
+    /**
+     * Mark the namespaces `protect`, like the data in them: retaining alone does not stop a
+     * replacement (a renamed namespace) or `pulumi destroy` with retainOnDelete off. Default: true.
+     */
+    readonly protect?: boolean;
 }
 
 export const PART_OF = "ci-stack";
@@ -45,6 +50,7 @@ export class Namespaces extends pulumi.ComponentResource {
             const res = new k8s.core.v1.Namespace(`${name}-${role}`, namespaceManifest(ns, role), {
                 parent: this,
                 retainOnDelete: args.retainOnDelete ?? true,
+                protect: args.protect ?? true,
             });
             this.names[role] = res.metadata.name;
         }

@@ -145,6 +145,22 @@ export const CONFIG_KEYS = {
         default: "maven:3.9.11-eclipse-temurin-21",
         schema: image,
     }),
+    // The gitea chart's bitnami sub-charts: the defaults are what gitea chart 12.5.0 renders
+    // (values.yaml `postgresql.image.repository: bitnamilegacy/postgresql` over bitnami postgresql
+    // 16.7.27's registry docker.io and tag 17.6.0-debian-12-r4; valkey 3.0.31 likewise). Bitnami
+    // stopped publishing versioned tags under docker.io/bitnami in 2025; bitnamilegacy is frozen.
+    "images.postgresql": def({
+        type: "string",
+        description: "PostgreSQL image of the gitea chart's postgresql sub-chart (a mirror or another bitnami-compatible build).",
+        default: "docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4",
+        schema: image,
+    }),
+    "images.valkey": def({
+        type: "string",
+        description: "Valkey image of the gitea chart's valkey sub-chart (a mirror or another bitnami-compatible build).",
+        default: "docker.io/bitnamilegacy/valkey:8.1.3-debian-12-r3",
+        schema: image,
+    }),
 
     "gitea.namespace": def({ type: "string", description: "Namespace for Gitea.", default: "gitea", schema: dnsLabel }),
     "gitea.chartRepo": def({
@@ -155,8 +171,8 @@ export const CONFIG_KEYS = {
     }),
     "gitea.chartVersion": def({
         type: "string",
-        description: "Exact gitea chart version.",
-        default: "12.4.0",
+        description: "Exact gitea chart version (12.5.0 runs Gitea 1.25.4; the values are checked against its values.yaml).",
+        default: "12.5.0",
         schema: chartVersion,
     }),
     "gitea.nodePort": def({
@@ -342,7 +358,7 @@ export const CONFIG_KEYS = {
     "seed.privateRepos": def({ type: "boolean", description: "Create the seeded repositories as private.", default: true, schema: z.boolean() }),
     "seed.deleteReposOnDestroy": def({
         type: "boolean",
-        description: "Delete the seeded repositories on destroy (default keeps them: they hold data).",
+        description: "Delete the seeded repositories on destroy (default keeps them: they hold data); a repository that existed before the seed is never deleted.",
         default: false,
         schema: z.boolean(),
     }),

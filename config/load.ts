@@ -141,7 +141,13 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             ...(v["registry.robotSecret"] !== undefined ? { robotSecret: secret(v["registry.robotSecret"]) } : {}),
             robotRotation: v["registry.robotRotation"],
         },
-        images: { kaniko: v["images.kaniko"], agent: v["images.agent"], build: v["images.build"] },
+        images: {
+            kaniko: v["images.kaniko"],
+            agent: v["images.agent"],
+            build: v["images.build"],
+            postgresql: v["images.postgresql"],
+            valkey: v["images.valkey"],
+        },
         gitea: {
             namespace: v["gitea.namespace"],
             chart: { repo: v["gitea.chartRepo"], version: v["gitea.chartVersion"] },

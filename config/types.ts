@@ -33,7 +33,15 @@ export interface StackConfig {
         /** Bumped to issue the stack's robot a new secret. */
         readonly robotRotation: number;
     };
-    readonly images: { readonly kaniko: string; readonly agent: string; readonly build: string };
+    readonly images: {
+        readonly kaniko: string;
+        readonly agent: string;
+        readonly build: string;
+        /** The gitea chart's postgresql sub-chart image. */
+        readonly postgresql: string;
+        /** The gitea chart's valkey sub-chart image. */
+        readonly valkey: string;
+    };
     readonly gitea: {
         readonly namespace: string;
         readonly chart: { readonly repo: string; readonly version: string };

@@ -5,8 +5,13 @@
 //    list with `deny` conditions on Kyverno's `regex_match` JMESPath function.
 //  - `celValidations(rule)`: the `variables` and `validations` of a policies.kyverno.io
 //    ValidatingPolicy (CEL, Kyverno >= 1.17).
-// Both are written for Pods only: Kyverno's autogen rewrites them for the Pod controllers
-// (`object.spec` -> `object.spec.template.spec`, and for CronJobs one level deeper).
+// Both are written for Pods only: Kyverno's autogen rewrites them for the Pod controllers. For CEL
+// that rewrite is TEXTUAL (kyverno/kyverno pkg/cel/autogen replacement.go + data.go, v1.17-v1.19):
+// the literal `object.spec` becomes `object.spec.template.spec` and `object.metadata` becomes
+// `object.spec.template.metadata` (for CronJobs `object.spec.jobTemplate.spec.template.…`), so the
+// CEL here always spells those two prefixes out — `object.?metadata` would never be rewritten and a
+// Deployment would be judged on its own labels — and reaches optionally only below them. CEL autogen
+// covers DaemonSet, Deployment, ReplicaSet, StatefulSet, Job and CronJob; no ReplicationController.
 import type { Assertion, ContainerList, PodRule } from "./catalogue";
 
 const WILDCARD_NONEMPTY = "?*";
@@ -91,6 +96,23 @@ function celPredicate(a: Assertion, base: string): string {
     }
 }
 
+/** The value an assertion takes when the field it reads is missing altogether. */
+const holdsWhenAbsent = (a: Assertion) => a.kind === "notMatches";
+
+/**
+ * A Pod-level predicate in the form Kyverno's CEL autogen rewrites: `object.<top>` spelled out (it is
+ * what the textual replacement matches), the rest read optionally. A Pod always has metadata and
+ * spec, but a controller's template may lack `metadata`: `has(object.<top>)` (rewritten to
+ * `has(object.spec.template.<top>)`) short-circuits that case to the missing-field verdict instead
+ * of a CEL "no such key" error.
+ */
+function celPodPredicate(a: Assertion): string {
+    const [top, ...rest] = a.path;
+    if (top !== "metadata" && top !== "spec") throw new Error(`assertion path ${a.path.join(".")} must start at metadata or spec (what Kyverno's autogen rewrites)`);
+    const inner = celPredicate({ ...a, path: rest }, `object.${top}`);
+    return holdsWhenAbsent(a) ? `!has(object.${top}) || ${inner}` : `has(object.${top}) && ${inner}`;
+}
+
 export const CEL_CONTAINERS_VAR = "containers";
 
 /** The CEL list of the containers a rule covers. */
@@ -106,7 +128,7 @@ export interface CelRendering {
 /** `variables` and `validations` of the ValidatingPolicy for `rule`: one validation per assertion. */
 export function celValidations(rule: PodRule): CelRendering {
     if (rule.subject.kind === "pod") {
-        return { variables: [], validations: rule.assertions.map((a) => ({ expression: celPredicate(a, "object"), message: a.message })) };
+        return { variables: [], validations: rule.assertions.map((a) => ({ expression: celPodPredicate(a), message: a.message })) };
     }
     return {
         variables: [{ name: CEL_CONTAINERS_VAR, expression: celContainerList(rule.subject.lists) }],

@@ -34,10 +34,10 @@ function report(reportViolation: ReportViolation, args: ResourceValidationArgs, 
     for (const f of findings) reportViolation(`${args.type} ${args.name}: ${f.at}: ${f.message}`);
 }
 
-/** The namespace a resource's Pods run in ("" when unknown or unset, i.e. the provider default). */
-function namespaceOf(props: unknown): string {
+/** The namespace a resource's Pods run in ("" when unset, i.e. the provider default), or UNKNOWN during preview. */
+function namespaceOf(props: unknown): string | typeof UNKNOWN {
     const ns = getPath(props, ["metadata", "namespace"]);
-    return typeof ns === "string" ? ns : "";
+    return ns === UNKNOWN ? UNKNOWN : typeof ns === "string" ? ns : "";
 }
 
 function podSpecOf(args: ResourceValidationArgs): unknown {
@@ -58,8 +58,19 @@ export function podRulePolicy(rule: PodRule): ResourceValidationPolicy {
             const pod = podOf(args.type, args.props);
             if (!pod) return;
             const exempt = args.getConfig<PodRuleConfig>().exemptNamespaces ?? [];
-            if (exempt.includes(namespaceOf(args.props))) return;
-            report(reportViolation, args, checkPod(rule, pod));
+            const ns = namespaceOf(args.props);
+            if (ns !== UNKNOWN && exempt.includes(ns)) return;
+            const findings = checkPod(rule, pod);
+            if (findings.length > 0 && ns === UNKNOWN && exempt.length > 0) {
+                // The namespace is an Output not resolved yet (e.g. a Namespace created in the same
+                // run): whether the cluster's exception would cover it cannot be known, so no
+                // mandatory violation on a guess. `pulumi up` validates the resource again with its
+                // inputs resolved, before creating it.
+                return args.notApplicable(
+                    `metadata.namespace is unknown during preview, so whether exemptNamespaces (${exempt.join(", ")}) covers it cannot be known; checked again during pulumi up`,
+                );
+            }
+            report(reportViolation, args, findings);
         },
     };
 }

@@ -46,6 +46,8 @@ const INVALID: [string, Record<string, string | undefined>, string, RegExp][] = 
     ["image with :latest", { "images.agent": "jenkins/inbound-agent:latest" }, "ci-stack:images.agent", /:latest/],
     ["image untagged", { "images.build": "maven" }, "ci-stack:images.build", /explicit tag/],
     ["kaniko image not debug", { "images.kaniko": "gcr.io/kaniko-project/executor:v1.23.2" }, "ci-stack:images.kaniko", /debug/],
+    ["postgresql image untagged", { "images.postgresql": "mirror.lab/bitnamilegacy/postgresql" }, "ci-stack:images.postgresql", /explicit tag/],
+    ["valkey image on latest", { "images.valkey": "bitnamilegacy/valkey:latest" }, "ci-stack:images.valkey", /:latest/],
     ["registry with scheme", { "registry.server": "http://10.0.24.28:30002" }, "ci-stack:registry.server", /host\[:port\]/],
     ["registry port out of range", { "registry.server": "harbor.lab:70000" }, "ci-stack:registry.server", /host\[:port\]/],
     ["registry missing", { "registry.server": undefined }, "ci-stack:registry.server", /required/],
@@ -141,6 +143,8 @@ describe("config", () => {
                 kaniko: "gcr.io/kaniko-project/executor:v1.23.2-debug",
                 agent: "jenkins/inbound-agent:3385.vf1123fb_515da_-1",
                 build: "maven:3.9.11-eclipse-temurin-21",
+                postgresql: "docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4",
+                valkey: "docker.io/bitnamilegacy/valkey:8.1.3-debian-12-r3",
             },
             agents: {
                 namespace: "jenkins-agents",
@@ -165,7 +169,7 @@ describe("config", () => {
         assert.equal(await pulumi.isSecret(password!), true);
         assert.deepEqual(gitea, {
             namespace: "gitea",
-            chart: { repo: "https://dl.gitea.com/charts/", version: "12.4.0" },
+            chart: { repo: "https://dl.gitea.com/charts/", version: "12.5.0" },
             nodePort: 30022,
             storageSize: "5Gi",
             adminUsername: "gitea-admin",

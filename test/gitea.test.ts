@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfigSource, StackConfig } from "../config";
-import { Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
+import { bitnamiImage, Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
 import { chartSource } from "../components/helm";
 import { loadChartValues, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS } from "./support/fixtures";
@@ -22,6 +22,7 @@ const GITEA_RES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "
 /** What giteaValues returns for the config defaults (MINIMAL sets no gitea.* key). */
 const DEFAULT_VALUES = {
     global: { storageClass: "longhorn" },
+    strategy: { type: "Recreate" },
     service: { http: { type: "NodePort", port: 3000, nodePort: 30022 } },
     persistence: { enabled: true, size: "5Gi", storageClass: "longhorn" },
     resources: GITEA_RES,
@@ -30,17 +31,21 @@ const DEFAULT_VALUES = {
         admin: { existingSecret: "gitea-admin", passwordMode: "keepUpdated" },
         config: {
             server: { DOMAIN: "10.0.24.28", ROOT_URL: "http://10.0.24.28:30022/", DISABLE_SSH: true, START_SSH_SERVER: false },
-            webhook: { ALLOWED_HOST_LIST: JENKINS_HOST },
-            security: { ALLOWED_HOST_LIST: JENKINS_HOST },
+            webhook: { ALLOWED_HOST_LIST: `external,${JENKINS_HOST}` },
+            security: { ALLOWED_HOST_LIST: `external,${JENKINS_HOST}` },
         },
     },
     postgresql: {
         enabled: true,
+        image: { registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "17.6.0-debian-12-r4" },
+        global: { security: { allowInsecureImages: true } },
         primary: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
     },
     valkey: {
         enabled: true,
         architecture: "standalone",
+        image: { registry: "docker.io", repository: "bitnamilegacy/valkey", tag: "8.1.3-debian-12-r3" },
+        global: { security: { allowInsecureImages: true } },
         primary: { resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
     },
     "postgresql-ha": { enabled: false },
@@ -56,17 +61,29 @@ function valuesFor(overrides: Record<string, string> = {}, hosts: readonly strin
         nodeAddress: cfg.nodeAddress,
         adminSecretName: "gitea-admin",
         webhookAllowedHosts: hosts,
+        images: cfg.images,
     });
 }
 
 // The gitea chart's values.yaml is the reference, plus the keys the sub-charts' own values.yaml
-// declare and Helm merges under the dependency's name (bitnami postgresql 16.7.27 and valkey 3.0.31
-// both have `primary.resources`; the gitea chart's file lists neither).
-const SUBCHART_KEYS = { postgresql: { primary: { resources: {} } }, valkey: { primary: { resources: {} } } };
+// declare and Helm merges under the dependency's name (bitnami/charts bitnami/postgresql/values.yaml
+// at 16.7.27 and bitnami/valkey/values.yaml at 3.0.31 both have `primary.resources`,
+// `image.{registry,repository,tag,digest}` and `global.security.allowInsecureImages`; the gitea
+// chart's file lists only `image.repository`).
+const BITNAMI_KEYS = { primary: { resources: {} }, image: { registry: "", repository: "", tag: "", digest: "" }, global: { security: { allowInsecureImages: false } } };
+const SUBCHART_KEYS = { postgresql: BITNAMI_KEYS, valkey: BITNAMI_KEYS };
 function withSubchartKeys(chart: Record<string, unknown>): Record<string, unknown> {
     const merge = (a: any, b: any): any =>
         Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k] && b[k] && typeof a[k] === "object" ? merge(a[k], b[k]) : (b[k] ?? a[k])]));
     return merge(chart, SUBCHART_KEYS);
+}
+/** Helm's coalescing of user values over a chart's defaults: maps merge, anything else replaces. */
+function helmCoalesce(chart: unknown, user: unknown): unknown {
+    const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+    if (!isMap(chart) || !isMap(user)) return user === undefined ? chart : user;
+    const out: Record<string, unknown> = { ...chart };
+    for (const [k, v] of Object.entries(user)) out[k] = helmCoalesce(chart[k], v);
+    return out;
 }
 function keyPaths(v: unknown, at = ""): string[] {
     if (!v || typeof v !== "object" || Array.isArray(v)) return [];
@@ -93,7 +110,13 @@ describe("giteaValues (pure)", () => {
         assert.deepEqual(unknownValuePaths(typo, CHART, FREE_FORM), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
         // Without the sub-charts' keys the resources would be flagged: the check is not vacuous there.
         assert.deepEqual(unknownValuePaths(v, loadChartValues("gitea-chart-main-20251209-values.yaml"), FREE_FORM), [
+            "postgresql.image.registry",
+            "postgresql.image.tag",
+            "postgresql.global.security",
             "postgresql.primary.resources",
+            "valkey.image.registry",
+            "valkey.image.tag",
+            "valkey.global.security",
             "valkey.primary",
         ]);
     });
@@ -142,15 +165,58 @@ describe("giteaValues (pure)", () => {
         assert.deepEqual(v.initContainers, { resources: res });
     });
 
-    it("webhook allow-list: several hosts joined, none leaves Gitea's default, junk rejected", () => {
+    it("webhook allow-list: Gitea's default `external` kept, hosts added, none leaves the default, junk rejected", () => {
+        // modules/hostmatcher/hostmatcher.go (go-gitea/gitea v1.25.2): the list REPLACES the default that
+        // services/webhook/deliver.go Init() applies only when the setting is empty ("external").
         const two = valuesFor({}, [JENKINS_HOST, "*.ci.internal"]).gitea.config as Record<string, unknown>;
-        assert.deepEqual(two.webhook, { ALLOWED_HOST_LIST: `${JENKINS_HOST},*.ci.internal` });
-        assert.deepEqual(two.security, { ALLOWED_HOST_LIST: `${JENKINS_HOST},*.ci.internal` });
+        assert.deepEqual(two.webhook, { ALLOWED_HOST_LIST: `external,${JENKINS_HOST},*.ci.internal` });
+        assert.deepEqual(two.security, { ALLOWED_HOST_LIST: `external,${JENKINS_HOST},*.ci.internal` });
         const none = valuesFor({}, []).gitea.config as Record<string, unknown>;
         assert.equal(none.webhook, undefined);
         assert.equal(none.security, undefined);
         assert.throws(() => valuesFor({}, ["a,b"]), /webhookAllowedHosts: "a,b"/);
         assert.throws(() => valuesFor({}, [""]), /webhookAllowedHosts: ""/);
+    });
+
+    it("the rollout cannot deadlock on the ReadWriteOnce data volume (Recreate, not a surge)", () => {
+        // gitea chart 12.5.0 values.yaml defaults, and templates/gitea/deployment.yaml, which renders
+        // `rollingUpdate` only when strategy.type is RollingUpdate (gitea.com/gitea/helm-gitea v12.5.0).
+        const chart = {
+            replicaCount: 1,
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "100%", maxUnavailable: 0 } },
+            persistence: { accessModes: ["ReadWriteOnce"] },
+        };
+        const merged = helmCoalesce(chart, valuesFor()) as typeof chart;
+        const rendered = merged.strategy.type === "RollingUpdate" ? merged.strategy : { type: merged.strategy.type };
+        // A surge starts a second Pod while the first still holds the RWO claim: on another node it
+        // can never attach the volume, and maxUnavailable 0 keeps the old Pod until it does.
+        const rwo = merged.persistence.accessModes.includes("ReadWriteOnce");
+        assert.ok(rwo && merged.replicaCount === 1);
+        assert.deepEqual(rendered, { type: "Recreate" });
+    });
+
+    it("sub-chart images: the pinned chart's bitnamilegacy references by default, a mirror through images.*", () => {
+        const def = valuesFor();
+        assert.deepEqual(def.postgresql, { ...DEFAULT_VALUES.postgresql });
+        const mirrored = valuesFor({
+            "images.postgresql": "harbor.lab:30002/mirror/postgresql:17.6.0-debian-12-r4",
+            "images.valkey": `registry.lab/bitnami/valkey:8.1.3@sha256:${"e".repeat(64)}`,
+        });
+        assert.deepEqual((mirrored.postgresql as Record<string, unknown>).image, { registry: "harbor.lab:30002", repository: "mirror/postgresql", tag: "17.6.0-debian-12-r4" });
+        assert.deepEqual((mirrored.valkey as Record<string, unknown>).image, { registry: "registry.lab", repository: "bitnami/valkey", tag: "8.1.3", digest: `sha256:${"e".repeat(64)}` });
+        // A relocated image fails bitnami's common.errors.insecureImages unless this is set.
+        assert.deepEqual((mirrored.postgresql as Record<string, unknown>).global, { security: { allowInsecureImages: true } });
+        // Off sub-charts get no image (nothing renders them).
+        const off = valuesFor({ "gitea.postgresql": "false", "gitea.valkey": "false" });
+        assert.deepEqual([off.postgresql, off.valkey], [{ enabled: false }, { enabled: false }]);
+    });
+
+    it("bitnamiImage splits references the way the sub-charts' common.images.image joins them", () => {
+        assert.deepEqual(bitnamiImage("docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4"), { registry: "docker.io", repository: "bitnamilegacy/postgresql", tag: "17.6.0-debian-12-r4" });
+        assert.deepEqual(bitnamiImage("bitnamilegacy/valkey:8.1.3-debian-12-r3"), { registry: "docker.io", repository: "bitnamilegacy/valkey", tag: "8.1.3-debian-12-r3" });
+        assert.deepEqual(bitnamiImage("localhost:5000/pg:17"), { registry: "localhost:5000", repository: "pg", tag: "17" });
+        assert.deepEqual(bitnamiImage(`mirror.lab/pg@sha256:${"a".repeat(64)}`), { registry: "mirror.lab", repository: "pg", digest: `sha256:${"a".repeat(64)}` });
+        assert.throws(() => bitnamiImage("postgresql"), /explicit tag or digest/);
     });
 
     it("never carries the admin password, configured or not", () => {
@@ -192,6 +258,7 @@ function runGitea(config: Record<string, string>, name = "gitea"): Promise<Progr
         const g = new Gitea(name, {
             namespace: cfg.gitea.namespace,
             settings: cfg.gitea,
+            images: cfg.images,
             storageClass: cfg.storage.className,
             nodeAddress: cfg.nodeAddress,
             webhookAllowedHosts: [pulumi.output(JENKINS_HOST)],
@@ -230,7 +297,7 @@ describe("Gitea component (mock mode)", () => {
             name: "gitea",
             chart: "gitea",
             repositoryOpts: { repo: "https://dl.gitea.com/charts/" },
-            version: "12.4.0",
+            version: "12.5.0",
             namespace: "gitea",
             createNamespace: false,
             timeout: 600,
@@ -257,6 +324,8 @@ describe("Gitea component (mock mode)", () => {
         });
         // The SDK marks the whole map that holds a secret Output as secret.
         assert.deepEqual(sec.secretPaths, ["stringData"]);
+        // The retained release mounts it: kept with the release, not deleted from under it.
+        assert.equal(sec.retainOnDelete, true);
     });
 
     it("outputs: URLs and user in clear, the password only as a secret", () => {
@@ -327,6 +396,7 @@ describe("Gitea component (mock mode)", () => {
         assert.equal(rel.retainOnDelete, false);
         const sec = r.recorder.one(SECRET);
         assert.equal(sec.name, "code-admin");
+        assert.equal(sec.retainOnDelete, false, "follows the release's retainOnDelete");
         assert.deepEqual([sec.inputs.metadata.name, sec.inputs.metadata.namespace], ["code-admin", "scm"]);
         assert.equal(r.recorder.one(RANDOM).name, "code-admin-password");
         assert.deepEqual(r.outputs, {

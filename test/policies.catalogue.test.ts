@@ -1,14 +1,16 @@
 // Every catalogue rule × every fixture (Pods and the same Pods in each controller), pass and fail,
 // through every reading of the rule: the TypeScript checker, the pack policy (validateResource),
 // the Kyverno ClusterPolicy `validate` block and the CEL ValidatingPolicy validations. A controller
-// is judged on its Pod template — what Kyverno's autogen rules evaluate.
+// is judged on its Pod template — what Kyverno's autogen rules evaluate. For CEL the controller
+// object itself is evaluated with the expressions Kyverno's autogen rewrites them into
+// (test/support/kyvernoAutogen.ts, after kyverno/kyverno pkg/cel/autogen), in v1.17/v1.18 and v1.19.
 import * as assert from "node:assert/strict";
 import { CATALOGUE, autogenRuleNames, PINNED_IMAGE, LATEST_TAG, type PodRule } from "../policies/catalogue";
 import { checkPod, podOf } from "../policies/check";
-import { celValidations } from "../policies/kyverno";
 import { podRulePolicy } from "../policies/pack";
 import { asController, CONTROLLERS, FIXTURES, GOOD_POD, type Fixture } from "../policies/fixtures";
-import { clusterPolicyManifest } from "../components/kyvernoPolicies";
+import { clusterPolicyManifest, validatingPolicyManifest } from "../components/kyvernoPolicies";
+import { celSpecFor, type KyvernoCelVersion } from "./support/kyvernoAutogen";
 import { runKyvernoValidate } from "./support/kyvernoEval";
 import { runCel } from "./support/celEval";
 import { runPolicy } from "./support/crossguard";
@@ -24,8 +26,17 @@ const ENGINES: Record<string, (rule: PodRule, type: string, obj: Record<string, 
         const validate = clusterPolicyManifest(rule).spec.rules[0]!.validate as Record<string, unknown>;
         return runKyvernoValidate(validate, podOf(type, obj) as Record<string, unknown>) ? "fail" : "pass";
     },
-    cel: (rule, type, obj) => (runCel(celValidations(rule), podOf(type, obj)).length ? "fail" : "pass"),
+    cel: (rule, _type, obj) => celVerdict(rule, obj, "v1.19"),
+    "cel v1.17": (rule, _type, obj) => celVerdict(rule, obj, "v1.17"),
 };
+
+/** The ValidatingPolicy's verdict on `obj` as Kyverno computes it: the Pod spec, or its autogen variant on the controller. */
+function celVerdict(rule: PodRule, obj: Record<string, unknown>, version: KyvernoCelVersion): Verdict {
+    const kind = String(obj.kind);
+    const spec = celSpecFor(validatingPolicyManifest(rule).spec, kind, version);
+    if (!spec) throw new Error(`Kyverno ${version} generates no CEL autogen variant for ${kind}`);
+    return runCel(spec, obj).length ? "fail" : "pass";
+}
 
 const SUBJECTS = [{ kind: "Pod", type: "kubernetes:core/v1:Pod" }, ...CONTROLLERS] as const;
 
@@ -77,7 +88,7 @@ describe("policy catalogue", () => {
                             const obj = objectFor(s.kind, f);
                             const got: Record<string, Verdict> = {};
                             for (const [engine, run] of Object.entries(ENGINES)) got[engine] = await run(rule, s.type, obj);
-                            assert.deepEqual(got, { checker: expected, pack: expected, kyverno: expected, cel: expected });
+                            assert.deepEqual(got, { checker: expected, pack: expected, kyverno: expected, cel: expected, "cel v1.17": expected });
                         });
                     }
                 }

@@ -3,7 +3,10 @@
 // and the KyvernoPolicies component's wiring under mocks.
 import * as assert from "node:assert/strict";
 import { Environment } from "@marcbachmann/cel-js";
-import { autogenRuleNames, CATALOGUE } from "../policies/catalogue";
+import * as fs from "node:fs";
+import * as k8s from "@pulumi/kubernetes";
+import * as path from "node:path";
+import { autogenRuleNames, CATALOGUE, requireAppLabel } from "../policies/catalogue";
 import {
     AUTOGEN_KINDS,
     celPolicyExceptionManifest,
@@ -16,7 +19,8 @@ import {
 } from "../components/kyvernoPolicies";
 import { CONTROLLERS } from "../policies/fixtures";
 import { assertValidKyverno, isDeprecatedVersion, kyvernoSchemaProblems } from "./support/kyvernoSchema";
-import { evalCelBool } from "./support/celEval";
+import { evalCelBool, runCel } from "./support/celEval";
+import { applyReplacements, CEL_AUTOGEN_KINDS, celSpecFor } from "./support/kyvernoAutogen";
 import { runProgram, type RecordedResource } from "./support/mocks";
 import { devStackConfig, MINIMAL, SECRET_KEYS } from "./support/fixtures";
 import { loadConfig } from "../config";
@@ -92,11 +96,58 @@ describe("Kyverno rendering", () => {
                 assert.equal(p.spec.validations.length, rule.assertions.length);
                 for (const v of [...p.spec.validations, ...(p.spec.variables ?? [])]) {
                     assert.doesNotThrow(() => env.parse(v.expression), v.expression);
-                    // autogen rewrites object.spec / object.metadata; anything else would not follow the template
-                    assert.match(v.expression, /\b(object\.(spec|metadata|\?metadata)|variables\.)/);
+                    // Kyverno's CEL autogen rewrites the literal text object.spec / object.metadata only:
+                    // an optional select on them (object.?metadata) would keep reading the controller.
+                    assert.match(v.expression, /\b(object\.(spec|metadata)\b|variables\.)/);
+                    assert.doesNotMatch(v.expression, /\bobject\.\?/);
                 }
             });
         }
+    });
+
+    describe("CEL autogen as Kyverno does it (pkg/cel/autogen)", () => {
+        it("the support rewrites text exactly as replacement.go does, per version (kyverno replacement_test.go cases)", () => {
+            assert.equal(applyReplacements("object.spec", "defaults"), "object.spec.template.spec");
+            assert.equal(applyReplacements("oldObject.spec", "cronjobs"), "oldObject.spec.jobTemplate.spec.template.spec");
+            assert.equal(applyReplacements("object.metadata.labels['app']", "defaults"), "object.spec.template.metadata.labels['app']");
+            assert.equal(applyReplacements("object.metadata.namespace", "cronjobs", "v1.19"), "object.metadata.namespace", "v1.19 protects .namespace");
+            assert.equal(applyReplacements("object.metadata.namespaceFoo", "defaults", "v1.19"), "object.spec.template.metadata.namespaceFoo");
+            assert.equal(applyReplacements("object.metadata.namespace", "defaults", "v1.18"), "object.spec.template.metadata.namespace", "v1.17/v1.18: plain ReplaceAll");
+            assert.equal(applyReplacements("object.?metadata.?labels", "defaults"), "object.?metadata.?labels", "an optional select is never rewritten");
+        });
+
+        it("CEL autogen covers DaemonSet, Deployment, ReplicaSet, StatefulSet, Job, CronJob — no ReplicationController", () => {
+            assert.deepEqual(Object.keys(CEL_AUTOGEN_KINDS).sort(), ["CronJob", "DaemonSet", "Deployment", "Job", "ReplicaSet", "StatefulSet"]);
+            const spec = validatingPolicyManifest(CATALOGUE[0]!).spec;
+            assert.equal(celSpecFor(spec, "ReplicationController"), undefined);
+            assert.ok(celSpecFor(spec, "Deployment"));
+            assert.equal(celSpecFor({ ...spec, matchConstraints: { resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], resources: ["deployments"] }] } }, "Deployment"), undefined, "CanAutoGen: pods only");
+            // The ClusterPolicy autogen (pkg/autogen/v1) does cover it, and the exceptions match it.
+            assert.ok(AUTOGEN_KINDS.includes("ReplicationController"));
+            const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "policies.md"), "utf8");
+            assert.doesNotMatch(doc, /same autogen/i);
+            assert.match(doc, /no ReplicationController/);
+        });
+
+        it("a controller is judged on its Pod template, never on its own labels", () => {
+            const spec = validatingPolicyManifest(requireAppLabel).spec;
+            const deployment = (own: Record<string, string>, template: Record<string, string> | undefined) => ({
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "d", namespace: "team", labels: own },
+                spec: { selector: { matchLabels: { x: "y" } }, template: { ...(template ? { metadata: { labels: template } } : {}), spec: { containers: [{ name: "c", image: "nginx:1.29" }] } } },
+            });
+            const label = { "app.kubernetes.io/name": "d" };
+            for (const v of ["v1.17", "v1.19"] as const) {
+                const rewritten = celSpecFor(spec, "Deployment", v)!;
+                assert.match(rewritten.validations[0]!.expression, /object\.spec\.template\.metadata\.\?labels/);
+                assert.deepEqual(runCel(rewritten, deployment(label, {})), [requireAppLabel.assertions[0]!.message], `${v}: labelled controller, bare template`);
+                assert.deepEqual(runCel(rewritten, deployment({}, label)), [], `${v}: bare controller, labelled template`);
+                assert.deepEqual(runCel(rewritten, deployment(label, undefined)), [requireAppLabel.assertions[0]!.message], `${v}: a template without metadata fails, not errors`);
+            }
+            const cron = celSpecFor(spec, "CronJob")!;
+            assert.match(cron.validations[0]!.expression, /object\.spec\.jobTemplate\.spec\.template\.metadata\.\?labels/);
+        });
     });
 
     describe("PolicyExceptions", () => {
@@ -199,6 +250,23 @@ describe("KyvernoPolicies component (mock mode)", () => {
             assert.deepEqual(e.inputs.spec.match.any[0].resources.namespaces, EXEMPT);
             assert.ok(!e.inputs.spec.match.any[0].resources.namespaces.includes("jenkins-agents"));
         }
+    });
+
+    it("adoption: the docs use the pinned provider's upsert switch, not a create that no longer upserts", async () => {
+        // @pulumi/kubernetes >= 4.29 creates client-side (pulumi/pulumi-kubernetes#2926): an existing
+        // policy fails with AlreadyExists unless the provider has upsertExistingObjects.
+        const version = (require("@pulumi/kubernetes/package.json") as { version: string }).version;
+        const [major, minor] = version.split(".").map(Number) as [number, number];
+        assert.ok(major > 4 || (major === 4 && minor >= 29), `@pulumi/kubernetes ${version}`);
+        const run = await runProgram({ ...MINIMAL }, {}, () => new k8s.Provider("adopt", { upsertExistingObjects: true }));
+        if (run.error) throw run.error;
+        assert.equal(run.recorder.one("pulumi:providers:kubernetes").inputs.upsertExistingObjects, "true", "the SDK passes the switch to the provider");
+        const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "policies.md"), "utf8");
+        const section = doc.slice(doc.indexOf("**Adopting policies that already exist.**"), doc.indexOf("## In pull requests"));
+        assert.match(section, /AlreadyExists/);
+        assert.match(section, /pulumi config set kubernetes:upsertExistingObjects true/);
+        assert.match(section, /pulumi config rm kubernetes:upsertExistingObjects/);
+        assert.doesNotMatch(section, /creates with server-side apply, which \*upserts\*/);
     });
 
     it("adoptExisting: false drops the patchForce annotation", async () => {

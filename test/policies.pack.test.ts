@@ -9,7 +9,7 @@ import { CATALOGUE } from "../policies/catalogue";
 import { HELM_TYPES, packPolicies, POD_TYPES, previewPolicies } from "../policies/pack";
 import { asController, CONTROLLERS, HELM_VALUES_FIXTURES, PRIVILEGED_FIXTURES, RUNTIME_SOCKET_FIXTURES, SHARED_PVC_FIXTURES, type RuleFixtures } from "../policies/fixtures";
 import { entropy, isRuntimeSocketPath, looksRandom, secretValueFindings, SHARED_ACROSS_NODES_LABEL } from "../policies/previewRules";
-import { runPolicy, UNKNOWN_STRING, type Violation } from "./support/crossguard";
+import { runPolicy, runPolicyDetailed, UNKNOWN_STRING, type Violation } from "./support/crossguard";
 import { runProgram } from "./support/mocks";
 import { devStackConfig, SECRET_KEYS } from "./support/fixtures";
 
@@ -98,6 +98,23 @@ describe("policy pack", () => {
             const props = { metadata: { name: "x", namespace: "kube-system" }, spec: { containers: [{ name: "c", image: "nginx" }] } };
             assert.equal((await runPolicy(policy("disallow-latest-tag"), { type: "kubernetes:core/v1:Pod", props })).length, 1);
             assert.deepEqual(await runPolicy(policy("disallow-latest-tag"), { type: "kubernetes:core/v1:Pod", props }, { exemptNamespaces: ["kube-system"] }), []);
+        });
+
+        it("a namespace unknown during preview skips an exemptable rule (not applicable) instead of a mandatory violation", async () => {
+            const pod = (namespace: unknown) => ({ metadata: { name: "x", namespace }, spec: { containers: [{ name: "c", image: "nginx" }] } });
+            const p = policy("disallow-latest-tag");
+            const exempt = { exemptNamespaces: ["kube-system"] };
+            const unknown = await runPolicyDetailed(p, { type: "kubernetes:core/v1:Pod", props: pod(UNKNOWN_STRING) }, exempt);
+            assert.deepEqual(unknown.violations, [], "the cluster would not report it if the namespace turns out exempt");
+            assert.equal(unknown.notApplicable.length, 1);
+            assert.match(unknown.notApplicable[0]!, /metadata\.namespace is unknown during preview.*kube-system.*pulumi up/);
+            // Known namespaces, and no exemptions at all, are judged as always.
+            assert.equal((await runPolicy(p, { type: "kubernetes:core/v1:Pod", props: pod("team") }, exempt)).length, 1);
+            assert.deepEqual(await runPolicy(p, { type: "kubernetes:core/v1:Pod", props: pod("kube-system") }, exempt), []);
+            assert.equal((await runPolicy(p, { type: "kubernetes:core/v1:Pod", props: pod(UNKNOWN_STRING) })).length, 1, "nothing exempt: the namespace does not matter");
+            // A Pod that passes needs no namespace to pass.
+            const good = { ...pod(UNKNOWN_STRING), spec: { containers: [{ name: "c", image: "nginx:1.29" }] } };
+            assert.deepEqual(await runPolicyDetailed(p, { type: "kubernetes:core/v1:Pod", props: good }, exempt), { violations: [], notApplicable: [] });
         });
 
         it("values unknown during preview are skipped, not reported and not fatal", async () => {

@@ -15,14 +15,14 @@ describe("program (mock mode)", () => {
         if (dev.error) throw dev.error;
     });
 
-    it("creates the three namespaces, labelled, retained on destroy", () => {
+    it("creates the three namespaces, labelled, retained and protected like the data in them", () => {
         const nss = dev.recorder.ofType("kubernetes:core/v1:Namespace");
         assert.deepEqual(
-            nss.map((n) => [n.name, n.inputs.metadata.name, n.inputs.metadata.labels["app.kubernetes.io/component"], n.retainOnDelete]),
+            nss.map((n) => [n.name, n.inputs.metadata.name, n.inputs.metadata.labels["app.kubernetes.io/component"], n.retainOnDelete, n.protect]),
             [
-                ["ci-gitea", "gitea", "gitea", true],
-                ["ci-jenkins", "jenkins", "jenkins", true],
-                ["ci-agents", "jenkins-agents", "agents", true],
+                ["ci-gitea", "gitea", "gitea", true, true],
+                ["ci-jenkins", "jenkins", "jenkins", true, true],
+                ["ci-agents", "jenkins-agents", "agents", true, true],
             ],
         );
         const parent = dev.recorder.one("cistack:platform:Namespaces");
@@ -134,13 +134,13 @@ describe("program (mock mode)", () => {
 
     it("follows config overrides instead of hard-coded values", async () => {
         const run = await runProgram(
-            { ...MINIMAL, nodeAddress: "ci.lab.internal", "gitea.namespace": "scm", "agents.namespace": "builds", "jenkins.nodePort": "31808", "storage.retainOnDelete": "false" },
+            { ...MINIMAL, nodeAddress: "ci.lab.internal", "gitea.namespace": "scm", "agents.namespace": "builds", "jenkins.nodePort": "31808", "storage.retainOnDelete": "false", "storage.protect": "false" },
             { secretKeys: SECRET_KEYS },
         );
         if (run.error) throw run.error;
         assert.deepEqual(
-            run.recorder.ofType("kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.retainOnDelete]),
-            [["scm", false], ["jenkins", false], ["builds", false]],
+            run.recorder.ofType("kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.retainOnDelete, n.protect]),
+            [["scm", false, false], ["jenkins", false, false], ["builds", false, false]],
         );
         assert.equal(run.outputs!.jenkinsUrl, "http://ci.lab.internal:31808");
     });

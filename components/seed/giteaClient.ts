@@ -116,6 +116,10 @@ export interface FileChange {
 }
 
 const seg = (s: string) => encodeURIComponent(s);
+// Gitea's MAX_RESPONSE_ITEMS default (modules/setting/api.go); a bound on pages keeps a server that
+// never reaches its own total from looping forever.
+const HOOK_PAGE_SIZE = 50;
+const HOOK_PAGES_MAX = 200;
 const filePath = (p: string) => p.split("/").map(seg).join("/");
 
 export class GiteaClient {
@@ -259,10 +263,33 @@ export class GiteaClient {
         });
     }
 
+    /**
+     * Every webhook of a repository. Gitea pages the list (routers/api/v1/repo/hook.go ListHooks with
+     * utils.GetListOptions: 30 per page by default, MAX_RESPONSE_ITEMS 50 at most, the total in
+     * X-Total-Count), so pages are read until the total is reached or a page comes back empty —
+     * never "until a short page", since the server may cap the page size below what was asked.
+     */
     async listHooks(owner: string, repo: string): Promise<GiteaHook[]> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks` };
-        const res = await this.http.expect(req, 200);
-        return this.http.parse(schemas().hooks, req, res);
+        const path = `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks`;
+        const out: GiteaHook[] = [];
+        for (let page = 1; page <= HOOK_PAGES_MAX; page++) {
+            const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: String(HOOK_PAGE_SIZE) } };
+            const res = await this.http.expect(req, 200);
+            const hooks = this.http.parse(schemas().hooks, req, res);
+            out.push(...hooks);
+            const total = Number.parseInt(res.headers.get("x-total-count") ?? "", 10);
+            if (hooks.length === 0 || (Number.isFinite(total) && out.length >= total)) return out;
+        }
+        throw new HttpError("Gitea", "GET", path, 200, "invalid-response", `more than ${HOOK_PAGES_MAX} pages of webhooks`);
+    }
+
+    /** One webhook of a repository by id, or undefined when Gitea answers 404 (gone, or another repository's). */
+    async getHook(owner: string, repo: string, id: number): Promise<GiteaHook | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/hooks/${id}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().hook, req, res);
     }
 
     /**
@@ -426,7 +453,7 @@ export class GiteaClient {
 
     /**
      * A collaborator's permission on a repository ("read" | "write" | "admin"), or undefined when
-     * `user` is not a collaborator (GET .../collaborators/{u} answers 204 or 404, collaborators.go
+     * `user` is not a collaborator or does not exist (GET .../collaborators/{u} answers 204, 404 or 422, collaborators.go
      * IsCollaborator; the /permission route reports effective access, which a public repository
      * grants anyone, so membership is asked first).
      */
@@ -434,7 +461,8 @@ export class GiteaClient {
         const base = `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}`;
         const is: HttpRequest = { method: "GET", path: base };
         const res = await this.http.request(is);
-        if (res.status === 404) return undefined;
+        // 422: the user does not exist (deleted) — so it collaborates on nothing.
+        if (res.status === 404 || res.status === 422) return undefined;
         if (res.status !== 204) throw this.http.fail(is, res);
         const req: HttpRequest = { method: "GET", path: `${base}/permission` };
         const p = await this.http.expect(req, 200);

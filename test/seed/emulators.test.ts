@@ -1,7 +1,8 @@
 // The emulators themselves enforce the documented behaviour (raw fetch, no client in between), so a
 // client test passing against them means something.
 import * as assert from "node:assert/strict";
-import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start as startGitea } from "../support/giteaEmulator";
+import { GITEA_APP_VERSION } from "../../components/gitea";
+import { GITEA_PASSWORD, GITEA_USER, GITEA_VERSION, GiteaEmulator, start as startGitea } from "../support/giteaEmulator";
 import { FOLDER_CLASS, JENKINS_PASSWORD, JENKINS_USER, JenkinsEmulator, NO_VALID_CRUMB, redactCredentialXml, start as startJenkins } from "../support/jenkinsEmulator";
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
@@ -14,10 +15,49 @@ describe("Gitea emulator", () => {
     beforeEach(async () => (emu = await startGitea()));
     afterEach(() => emu.close());
 
-    it("requires auth everywhere but /version", async () => {
-        assert.equal((await fetch(`${emu.url}/api/v1/version`)).status, 200);
-        assert.equal((await fetch(`${emu.url}/api/v1/user`)).status, 401);
-        assert.equal((await fetch(`${emu.url}/api/v1/user`, { headers: { Authorization: basic(GITEA_USER, "wrong") } })).status, 401);
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${emu.url}/api/v1${path}`, { headers });
+    const body = async (res: Response) => (await res.json()) as Record<string, unknown>;
+
+    it("reports the Gitea version the pinned chart runs", async () => {
+        assert.equal(GITEA_VERSION, GITEA_APP_VERSION);
+        assert.deepEqual(await body(await get("/version")), { version: GITEA_APP_VERSION });
+    });
+
+    it("checks credentials on every route (apiAuth), /version included; anonymous reaches only what Gitea leaves public", async () => {
+        const wrong = { Authorization: basic(GITEA_USER, "wrong") };
+        for (const p of ["/version", "/user", `/repos/${GITEA_USER}/r`]) {
+            const res = await get(p, wrong);
+            assert.equal(res.status, 401, p);
+            assert.deepEqual(await body(res), { message: "invalid username, password or token", url: `${emu.url}/api/swagger` });
+        }
+        assert.equal((await get("/version", { Authorization: "token 0123456789abcdef" })).status, 401, "an unknown token too");
+        assert.equal((await get("/version")).status, 200);
+        const anonUser = await get("/user");
+        assert.equal(anonUser.status, 401);
+        assert.equal((await body(anonUser)).message, "token is required");
+        emu.state.addRepo(GITEA_USER, "public");
+        emu.state.addRepo(GITEA_USER, "secret", { private: true });
+        assert.equal((await get(`/repos/${GITEA_USER}/public`)).status, 200, "a public repository is readable anonymously");
+        assert.equal((await get(`/repos/${GITEA_USER}/public/hooks`)).status, 401, "hooks: reqToken");
+        const hidden = await get(`/repos/${GITEA_USER}/secret/hooks`);
+        assert.equal(hidden.status, 404, "a private repository is not even confirmed to exist");
+        assert.deepEqual(await body(hidden), { message: "not found", url: `${emu.url}/api/swagger`, errors: null });
+    });
+
+    it("hides other users' private repositories with 404, refuses their hooks with 403 (repoAssignment, reqAdmin)", async () => {
+        emu.state.users.set("dev", { id: 2, password: "dev-Passw0rd" });
+        const dev = { Authorization: basic("dev", "dev-Passw0rd") };
+        emu.state.addRepo(GITEA_USER, "public");
+        emu.state.addRepo(GITEA_USER, "secret", { private: true });
+        assert.equal((await get(`/repos/${GITEA_USER}/secret`, dev)).status, 404);
+        assert.equal((await get(`/repos/${GITEA_USER}/public`, dev)).status, 200);
+        const hooks = await get(`/repos/${GITEA_USER}/public/hooks`, dev);
+        assert.equal(hooks.status, 403);
+        assert.match(String((await body(hooks)).message), /owner or a collaborator with admin write/);
+        assert.equal((await fetch(`${emu.url}/api/v1/repos/${GITEA_USER}/public`, { method: "DELETE", headers: dev })).status, 403);
+        const unknownOwner = await get("/repos/nobody/x", dev);
+        assert.equal(unknownOwner.status, 404);
+        assert.equal((await body(unknownOwner)).message, "GetUserByName");
     });
 
     it("answers 409 for an existing repository name", async () => {
@@ -25,6 +65,64 @@ describe("Gitea emulator", () => {
         const again = await post("/user/repos", { name: "R" });
         assert.equal(again.status, 409);
         assert.match(((await again.json()) as { message: string }).message, /already exists/);
+    });
+
+    it("auto-init writes Gitea's Default README template in one Initial commit", async () => {
+        assert.equal((await post("/user/repos", { name: "notes", description: "my notes", auto_init: true })).status, 201);
+        const r = emu.state.repo(GITEA_USER, "notes")!;
+        assert.deepEqual(emu.state.files(GITEA_USER, "notes"), { "README.md": "# notes\n\nmy notes" });
+        assert.deepEqual(r.commits.map((c) => c.message), ["Initial commit"]);
+        assert.equal((await post("/user/repos", { name: "bare" })).status, 201);
+        assert.deepEqual(((await body(await get(`/repos/${GITEA_USER}/bare`, auth))) as { empty: boolean }).empty, true);
+        assert.equal((await post("/user/repos", { name: "x.git" })).status, 422, "reserved pattern");
+        assert.equal((await post("/user/repos", { name: "-" })).status, 422, "reserved name");
+    });
+
+    const hook = (url: string, extra: Record<string, unknown> = {}) => ({ type: "gitea", config: { url, content_type: "json" }, events: ["push"], active: true, ...extra });
+
+    it("pages hook lists as ListHooks does: 30 by default, 50 at most, X-Total-Count, no Link header", async () => {
+        await post("/user/repos", { name: "r" });
+        for (let i = 0; i < 60; i++) assert.equal((await post(`/repos/${GITEA_USER}/r/hooks`, hook(`http://h/${i}`))).status, 201);
+        const first = await get(`/repos/${GITEA_USER}/r/hooks`, auth);
+        const ids = ((await first.json()) as { id: number }[]).map((h) => h.id);
+        assert.equal(ids.length, 30);
+        assert.equal(first.headers.get("x-total-count"), "60");
+        assert.equal(first.headers.get("link"), null);
+        const second = (await (await get(`/repos/${GITEA_USER}/r/hooks?page=2`, auth)).json()) as { id: number }[];
+        assert.deepEqual(second.map((h) => h.id), ids.map((id) => id + 30));
+        assert.equal(((await (await get(`/repos/${GITEA_USER}/r/hooks?limit=100`, auth)).json()) as unknown[]).length, 50);
+        assert.equal(((await (await get(`/repos/${GITEA_USER}/r/hooks?page=3&limit=25`, auth)).json()) as unknown[]).length, 10);
+        assert.equal(((await (await get(`/repos/${GITEA_USER}/r/hooks?page=9`, auth)).json()) as unknown[]).length, 0);
+    });
+
+    it("numbers hooks from one table: ids are global, and another repository's id is 404", async () => {
+        await post("/user/repos", { name: "a" });
+        await post("/user/repos", { name: "b" });
+        const a = (await (await post(`/repos/${GITEA_USER}/a/hooks`, hook("http://a"))).json()) as { id: number };
+        const b = (await (await post(`/repos/${GITEA_USER}/b/hooks`, hook("http://b"))).json()) as { id: number };
+        assert.equal(b.id, a.id + 1);
+        assert.equal((await get(`/repos/${GITEA_USER}/b/hooks/${a.id}`, auth)).status, 404);
+        assert.equal((await fetch(`${emu.url}/api/v1/repos/${GITEA_USER}/b/hooks/${a.id}`, { method: "DELETE", headers: auth })).status, 404);
+    });
+
+    it("create ignores http_method and unknown events; PATCH resets what it omits, except active", async () => {
+        await post("/user/repos", { name: "r" });
+        const created = (await (await post(
+            `/repos/${GITEA_USER}/r/hooks`,
+            hook("http://j/invoke", { config: { url: "http://j/invoke", content_type: "json", http_method: "get" }, events: ["PUSH", "create", "no_such_event"], branch_filter: "main", authorization_header: "Bearer t" }),
+        )).json()) as { id: number; config: Record<string, string>; events: string[] };
+        assert.deepEqual(created.config, { url: "http://j/invoke", content_type: "json" });
+        assert.deepEqual([...created.events].sort(), ["create", "push"]);
+        assert.equal(emu.state.repo(GITEA_USER, "r")!.hooks.get(created.id)!.httpMethod, "POST");
+        const patched = await fetch(`${emu.url}/api/v1/repos/${GITEA_USER}/r/hooks/${created.id}`, { method: "PATCH", headers: auth, body: JSON.stringify({ active: false }) });
+        assert.equal(patched.status, 200);
+        const h = (await patched.json()) as Record<string, unknown>;
+        assert.deepEqual([h.events, h.branch_filter, h.authorization_header, h.active], [["push"], "", "", false]);
+        assert.deepEqual((h.config as Record<string, string>).url, "http://j/invoke", "config keys only change when sent");
+        const bad = await post(`/repos/${GITEA_USER}/r/hooks`, hook("not a url"));
+        assert.deepEqual([bad.status, (await body(bad)).message], [422, "Invalid url"]);
+        const badType = await post(`/repos/${GITEA_USER}/r/hooks`, { ...hook("http://x"), type: "jenkins" });
+        assert.deepEqual([badType.status, (await body(badType)).message], [422, "Invalid hook type: jenkins"]);
     });
 
     it("defaults a hook's active to false when omitted", async () => {
@@ -39,8 +137,15 @@ describe("Gitea emulator", () => {
         const ok = await post(`/users/${GITEA_USER}/tokens`, { name: "t", scopes: ["write:repository"] });
         assert.equal(ok.status, 201);
         const { sha1 } = (await ok.json()) as { sha1: string };
+        // A repository token lacks the user scope of the route group (tokenRequiresScopes): 403.
         const viaToken = await post(`/users/${GITEA_USER}/tokens`, { name: "t2", scopes: ["all"] }, { Authorization: `token ${sha1}` });
-        assert.equal(viaToken.status, 401);
+        assert.equal(viaToken.status, 403);
+        // A token with every scope passes that, then reqBasicOrRevProxyAuth wants basic auth: 401.
+        const all = await post(`/users/${GITEA_USER}/tokens`, { name: "t-all", scopes: ["all"] });
+        const { sha1: allSha } = (await all.json()) as { sha1: string };
+        const viaAll = await post(`/users/${GITEA_USER}/tokens`, { name: "t4", scopes: ["all"] }, { Authorization: `token ${allSha}` });
+        assert.equal(viaAll.status, 401);
+        assert.equal(((await viaAll.json()) as { message: string }).message, "auth required");
         assert.equal((await post(`/users/${GITEA_USER}/tokens`, { name: "t3", scopes: ["write:everything"] })).status, 400);
     });
 

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { GiteaClient, GiteaConnection } from "../../components/seed/giteaClient";
 import { HttpError, ReadinessTimeoutError } from "../../components/seed/http";
-import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, gitBlobSha, start } from "../support/giteaEmulator";
+import { GITEA_PASSWORD, GITEA_USER, GITEA_VERSION, GiteaEmulator, gitBlobSha, start } from "../support/giteaEmulator";
 
 // Small delays so the retry paths run in milliseconds.
 const FAST = { retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5, timeoutMs: 1000 } as const;
@@ -24,15 +24,19 @@ describe("GiteaClient against the Gitea emulator", () => {
 
     describe("readiness", () => {
         it("returns the version once GET /api/v1/version answers", async () => {
+            // Ready from the second probe on (a timer raced the first probe on a loaded machine).
             emu.state.ready = false;
-            setTimeout(() => (emu.state.ready = true), 60);
-            assert.equal(await gitea.waitReady(5000), "1.25.3");
+            let probes = 0;
+            emu.onRequest = (r) => {
+                if (r.path === "/api/v1/version" && ++probes === 2) emu.state.ready = true;
+            };
+            assert.equal(await gitea.waitReady(5000), GITEA_VERSION);
             assert.ok(emu.requests("GET", "/api/v1/version").some((r) => r.status === 503));
         });
 
         it("waits out a refused listener", async () => {
             await emu.faults.refuse(80);
-            assert.equal(await gitea.waitReady(5000), "1.25.3");
+            assert.equal(await gitea.waitReady(5000), GITEA_VERSION);
         });
 
         it("gives up after its bound with an error naming the URL and the last failure", async () => {
@@ -106,7 +110,8 @@ describe("GiteaClient against the Gitea emulator", () => {
                 files: [
                     { operation: "create", path: "Jenkinsfile", content: "pipeline {}\n" },
                     { operation: "create", path: "app/server.js", content: "console.log('héllo')\n" },
-                    { operation: "update", path: "README.md", content: "# notes\n", sha: gitBlobSha(Buffer.from("# notes-app\n")) },
+                    // auto_init wrote Gitea's "Default" README template: "# {Name}\n\n{Description}".
+                    { operation: "update", path: "README.md", content: "# notes\n", sha: gitBlobSha(Buffer.from("# notes-app\n\nseeded")) },
                 ],
             });
             const r = emu.state.repo(GITEA_USER, "notes-app")!;
@@ -144,7 +149,7 @@ describe("GiteaClient against the Gitea emulator", () => {
                 (e: unknown) => {
                     assert.ok(e instanceof HttpError);
                     assert.equal(e.status, 422);
-                    assert.equal(e.message, `Gitea POST /api/v1/repos/${GITEA_USER}/notes-app/contents: HTTP 422 — a SHA or commit ID must be provided when updating a file`);
+                    assert.equal(e.message, `Gitea POST /api/v1/repos/${GITEA_USER}/notes-app/contents: HTTP 422 — a SHA or commit ID must be proved when updating a file`);
                     return true;
                 },
             );
@@ -176,12 +181,21 @@ describe("GiteaClient against the Gitea emulator", () => {
             assert.equal(stored.type, "gitea");
 
             const u = await gitea.updateHook(GITEA_USER, "notes-app", h.id, { ...spec, events: ["push", "create"], branchFilter: "*" });
-            assert.deepEqual(u.events, ["push", "create"]);
+            // EventsArray walks a Go map: the order is not the order sent.
+            assert.deepEqual([...u.events].sort(), ["create", "push"]);
             assert.deepEqual((await gitea.listHooks(GITEA_USER, "notes-app")).map((x) => x.id), [h.id]);
 
             await gitea.deleteHook(GITEA_USER, "notes-app", h.id);
             assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.hooks.size, 0);
             await gitea.deleteHook(GITEA_USER, "notes-app", h.id);
+        });
+
+        it("lists every hook across Gitea's pages (30 by default, 50 at most per page)", async () => {
+            const r = emu.state.repo(GITEA_USER, "notes-app")!;
+            for (let i = 0; i < 73; i++) emu.state.addHook(r, { url: `http://h/${i}` });
+            const all = await gitea.listHooks(GITEA_USER, "notes-app");
+            assert.equal(new Set(all.map((h) => h.id)).size, 73);
+            assert.ok(emu.requests("GET", /\/hooks$/).length >= 2, "more than one page was read");
         });
 
         it("passes active: false through when asked (Gitea would default to it anyway)", async () => {
@@ -197,8 +211,13 @@ describe("GiteaClient against the Gitea emulator", () => {
             const t = await gitea.createAccessToken("jenkins", ["write:repository"]);
             assert.match(t.sha1, /^[0-9a-f]{40}$/);
             assert.deepEqual(await gitea.listAccessTokens(), [{ id: t.id, name: "jenkins", scopes: ["write:repository"], lastEight: t.sha1.slice(-8) }]);
-            const res = await fetch(`${emu.url}/api/v1/user`, { headers: { Authorization: `token ${t.sha1}` } });
-            assert.equal(res.status, 200);
+            const auth = { headers: { Authorization: `token ${t.sha1}` } };
+            await gitea.createRepo(repoOpts);
+            assert.equal((await fetch(`${emu.url}/api/v1/repos/${GITEA_USER}/notes-app`, auth)).status, 200);
+            // tokenRequiresScopes: /user needs read:user, which a repository token lacks.
+            const user = await fetch(`${emu.url}/api/v1/user`, auth);
+            assert.equal(user.status, 403);
+            assert.match(((await user.json()) as { message: string }).message, /required=\[read:user\]/);
             await gitea.deleteAccessToken("jenkins");
             assert.equal(emu.state.tokens.length, 0);
             await gitea.deleteAccessToken(t.id);

@@ -105,6 +105,16 @@ describe("seed dynamic providers (against the emulators)", () => {
             assert.equal(gitea.state.repo(GITEA_USER, "notes-app"), undefined);
         });
 
+        it("never deletes a repository it adopted, even with deleteOnDestroy: the stack did not create it", async () => {
+            gitea.state.addRepo(GITEA_USER, "notes-app", { description: "a team's history" });
+            const { id, outs } = await giteaRepositoryProvider.create({ ...inputs(), deleteOnDestroy: true });
+            assert.equal(outs!.adopted, true);
+            const { lines } = await captureLog(() => giteaRepositoryProvider.delete!(id, outs!));
+            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"), "kept");
+            assert.equal(gitea.requests("DELETE").length, 0, "no DELETE sent");
+            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place: it existed before the seed/);
+        });
+
         it("adopts an existing repository without duplicating it or writing to it", async () => {
             gitea.state.addRepo(GITEA_USER, "notes-app", { description: "mine", private: false });
             const { outs } = await giteaRepositoryProvider.create(inputs());
@@ -263,6 +273,16 @@ describe("seed dynamic providers (against the emulators)", () => {
             r.hooks.set(7, { id: 7, type: "gitea", url, contentType: "form", httpMethod: "post", events: ["push"], branchFilter: "*", authorizationHeader: "", active: false });
             const { outs } = await giteaWebhookProvider.create(inputs());
             assert.deepEqual([hooks().length, outs!.hookId, hooks()[0]!.active, hooks()[0]!.contentType], [1, 7, true, "json"]);
+        });
+
+        it("finds its hook beyond Gitea's first page of 30: adopted, not duplicated, and read back by id", async () => {
+            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
+            for (let i = 0; i < 31; i++) gitea.state.addHook(r, { url: `http://other.team/${i}` });
+            const mine = gitea.state.addHook(r, { url, events: ["push"], branchFilter: "main", authorizationHeader: "Bearer s3cr3t-token-value" });
+            const { id, outs } = await giteaWebhookProvider.create(inputs());
+            assert.deepEqual([hooks().length, outs!.hookId], [32, mine.id]);
+            assert.deepEqual(await giteaWebhookProvider.diff!(id, outs!, inputs()), { changes: false });
+            assert.equal((await giteaWebhookProvider.read!(id, outs)).props!.url, url);
         });
 
         it("no duplicate hook after a 5xx answered after Gitea created it", async () => {

@@ -1,17 +1,39 @@
-// In-process emulator of the Gitea 1.25 API endpoints the seed uses, enforcing the behaviour our
-// clients depend on (routers/api/v1/repo/{repo,file,hook}.go, routers/api/v1/user/app.go):
-// - auth required (401) everywhere but GET /version; token creation only with basic auth (401 otherwise)
-//   and at least one valid scope (400 "access token must have a scope"), 400 on a duplicate token name;
-// - POST /user/repos → 201, or 409 when the name exists (names are case-insensitive);
-// - POST /repos/{o}/{r}/contents (batch): one commit for every operation, atomic; create of an existing
-//   path → 422, update/delete without `sha` → 422, with a stale `sha` → 422, of a missing path → 404;
-// - webhooks: `active` defaults to false when omitted (CreateHookOption, "default: false").
+// In-process emulator of the Gitea API endpoints the seed uses, written from the go-gitea/gitea v1.25.2
+// sources (identical to v1.25.4, the version gitea chart 12.5.0 runs, in every file cited here). Each
+// behaviour names the file it follows; the unpleasant parts are modelled too:
+// - auth (routers/api/v1/api.go apiAuth, services/auth/{basic,oauth2}.go): credentials, when sent, are
+//   checked on EVERY route (/version included) and a bad one is 401; anonymous callers reach only what
+//   Gitea leaves public (GET /version, GET of a public repository); the rest is reqToken's 401, a
+//   private repository of someone else is 404 (repoAssignment), not 403;
+// - tokens need the scope category of the route group (tokenRequiresScopes), token creation needs
+//   basic auth (reqBasicOrRevProxyAuth) and a scope (routers/api/v1/user/app.go);
+// - repositories (routers/api/v1/repo/repo.go CreateUserRepo, services/repository/create.go): 409 on
+//   an existing name (case-insensitive), 422 for reserved names, auto-init writes the "Default"
+//   README template (options/readme/Default) in one "Initial commit";
+// - contents batch (routers/api/v1/repo/file.go ChangeFiles): one commit, atomic, sha checks;
+// - webhooks (routers/api/v1/repo/hook.go, routers/api/v1/utils/{hook,page}.go): ids are global
+//   (one webhook table), listing pages 30 by default and 50 at most with X-Total-Count and no Link
+//   header, create ignores http_method and defaults `active` to false, PATCH resets what it omits
+//   (events → push, branch_filter and authorization_header → ""), except `active`;
+// - users (routers/api/v1/admin/user.go, routers/api/v1/user/user.go GetInfo, services/convert/user.go):
+//   the /admin group needs a site admin (reqSiteAdmin, and write:admin for a token); CreateUser 422s on a
+//   taken name or e-mail and defaults must_change_password to true; EditUser requires login_name;
+//   DeleteUser 422s while the user owns repositories and takes its tokens and collaborations along;
+//   is_admin and the login flags are shown to a site admin or the user only;
+// - tokens of another user may be minted, listed (paged, token_last_eight only) and deleted by a site
+//   admin (routers/api/v1/api.go reqSelfOrAdmin);
+// - collaborators (routers/api/v1/repo/collaborators.go) and what they may do
+//   (models/perm/access/repo_permission.go GetUserRepoPermission, access.go accessLevel): a
+//   collaborator sees a private repository with its mode, writes files only with write, manages
+//   hooks and collaborators only with admin.
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { basicAuth, Emulator, EmulatorRequest, json, Reply, startEmulator } from "./httpEmulator";
 
 export const GITEA_USER = "gitea_admin";
 export const GITEA_PASSWORD = "gitea-Adm1n-Pa55!";
+/** What GET /version reports: the appVersion of the pinned chart (gitea 12.5.0 → 1.25.4). */
+export const GITEA_VERSION = "1.25.4";
 
 export interface GiteaFileState { content: Buffer; sha: string }
 export interface GiteaCommitState { sha: string; branch: string; message: string; paths: string[] }
@@ -38,23 +60,47 @@ export interface GiteaRepoState {
     heads: Map<string, string>;
     commits: GiteaCommitState[];
     hooks: Map<number, GiteaHookState>;
+    /** lower-cased user name → mode (the `collaboration` table). */
+    collaborators: Map<string, GiteaAccessMode>;
 }
 export interface GiteaTokenState { id: number; user: string; name: string; sha1: string; scopes: string[] }
+export interface GiteaUserState {
+    id: number;
+    password: string;
+    admin?: boolean;
+    email?: string;
+    /** false: deactivated (default true). */
+    active?: boolean;
+    restricted?: boolean;
+    prohibitLogin?: boolean;
+    mustChangePassword?: boolean;
+    /** -1: the site default (models/user MaxRepoCreation). */
+    maxRepoCreation?: number;
+    allowCreateOrganization?: boolean;
+}
+/** A collaborator's access mode (models/perm/access_mode.go). */
+export type GiteaAccessMode = "read" | "write" | "admin";
 
 export class GiteaState {
-    version = "1.25.3";
-    /** false → GET /version answers 503 (still starting). */
+    version = GITEA_VERSION;
+    /** false → GET /version answers 503 (the Service has no ready endpoint yet). */
     ready = true;
-    readonly users = new Map<string, { id: number; password: string }>();
+    readonly users = new Map<string, GiteaUserState>();
     /** key: "owner/name" lower-cased */
     readonly repos = new Map<string, GiteaRepoState>();
     readonly tokens: GiteaTokenState[] = [];
     private seq = 100;
+    // One `webhook` table for every repository (models/webhook/webhook.go, ID autoincrement).
+    private hookSeq = 0;
 
     constructor(readonly baseUrl: () => string) {}
 
     nextId(): number {
         return ++this.seq;
+    }
+
+    nextHookId(): number {
+        return ++this.hookSeq;
     }
 
     repo(owner: string, name: string): GiteaRepoState | undefined {
@@ -75,12 +121,47 @@ export class GiteaState {
             heads: new Map(),
             commits: [],
             hooks: new Map(),
+            collaborators: new Map(),
         };
         this.repos.set(`${owner}/${name}`.toLowerCase(), r);
         if (o.autoInit ?? true) {
-            commit(r, branch, "Initial commit", [{ path: "README.md", content: Buffer.from(`# ${name}\n`) }]);
+            // services/repository/create.go prepareRepoCommit: README.md from options/readme/Default,
+            // "# {Name}\n\n{Description}" with no trailing newline, committed as "Initial commit".
+            commit(r, branch, "Initial commit", [{ path: "README.md", content: Buffer.from(`# ${name}\n\n${r.description}`) }]);
         }
         return r;
+    }
+
+    /** Adds a user directly (one that "already exists"). */
+    addUser(name: string, o: Partial<Omit<GiteaUserState, "id">> = {}): GiteaUserState {
+        const u: GiteaUserState = { password: "Existing-Pa55", ...o, id: this.nextId() };
+        this.users.set(name, u);
+        return u;
+    }
+
+    /** The user's access mode on a repository, as GetUserRepoPermission computes it for a user-owned one. */
+    accessMode(user: string | undefined, r: GiteaRepoState): "owner" | GiteaAccessMode | "none" {
+        const u = user === undefined ? undefined : this.users.get(user);
+        if (!u) return r.private ? "none" : "read";
+        if (u.admin || user!.toLowerCase() === r.owner.toLowerCase()) return "owner";
+        return r.collaborators.get(user!.toLowerCase()) ?? (r.private ? "none" : "read");
+    }
+
+    /** Repositories the user is a collaborator on, as "owner/name" → mode. */
+    collaborations(user: string): Record<string, GiteaAccessMode> {
+        const out: Record<string, GiteaAccessMode> = {};
+        for (const r of this.repos.values()) {
+            const m = r.collaborators.get(user.toLowerCase());
+            if (m) out[`${r.owner}/${r.name}`] = m;
+        }
+        return out;
+    }
+
+    /** Adds a webhook directly, with the next global id. */
+    addHook(r: GiteaRepoState, h: Partial<Omit<GiteaHookState, "id">> & { url: string }): GiteaHookState {
+        const hook: GiteaHookState = { type: "gitea", contentType: "json", httpMethod: "POST", events: ["push"], branchFilter: "", authorizationHeader: "", active: true, ...h, id: this.nextHookId() };
+        r.hooks.set(hook.id, hook);
+        return hook;
     }
 
     /** Files of a branch (default branch when omitted) as path → utf8 text. */
@@ -113,19 +194,27 @@ function commit(r: GiteaRepoState, branch: string, message: string, changes: { p
 }
 
 const SCOPE_RE = /^(all|(read|write):(activitypub|admin|issue|misc|notification|organization|package|repository|user))$/;
-const HOOK_TYPES = ["dingtalk", "discord", "gitea", "gogs", "msteams", "slack", "telegram", "feishu", "wechatwork", "packagist"];
-
-const err = (status: number, message: string): Reply => json(status, { message, url: "https://gitea.com/api/swagger" });
-
-type Caller = { user: string; via: "basic" | "token" } | { error: Reply } | undefined;
+// services/webhook/webhook.go IsValidHookTaskType: gitea, gogs and the registered requesters.
+const HOOK_TYPES = ["dingtalk", "discord", "gitea", "gogs", "msteams", "slack", "telegram", "feishu", "matrix", "wechatwork", "packagist"];
+// modules/webhook/type.go: the events updateHookEvents (routers/api/v1/utils/hook.go) knows; any
+// other name is dropped, matching is case-insensitive, and none at all means push only.
+const HOOK_EVENTS = [
+    "create", "delete", "fork", "push", "issues", "issue_assign", "issue_label", "issue_milestone", "issue_comment",
+    "pull_request", "pull_request_assign", "pull_request_label", "pull_request_milestone", "pull_request_comment",
+    "pull_request_review_approved", "pull_request_review_rejected", "pull_request_review_comment", "pull_request_sync",
+    "pull_request_review_request", "wiki", "repository", "release", "package", "status", "workflow_run", "workflow_job",
+];
+// modules/setting/api.go: DEFAULT_PAGING_NUM 30, MAX_RESPONSE_ITEMS 50.
+const DEFAULT_PAGING_NUM = 30;
+const MAX_RESPONSE_ITEMS = 50;
 
 export type GiteaEmulator = Emulator<GiteaState>;
 
-/** Starts the emulator with one admin user (`GITEA_USER` / `GITEA_PASSWORD` unless overridden). */
+/** Starts the emulator with one site admin (`GITEA_USER` / `GITEA_PASSWORD` unless overridden). */
 export async function start(opts: { username?: string; password?: string } = {}): Promise<GiteaEmulator> {
     let base = "";
     const state = new GiteaState(() => base);
-    state.users.set(opts.username ?? GITEA_USER, { id: 1, password: opts.password ?? GITEA_PASSWORD });
+    state.users.set(opts.username ?? GITEA_USER, { id: 1, password: opts.password ?? GITEA_PASSWORD, admin: true });
     const emu = await startEmulator(state, (req) => handle(state, req), (status) => ({
         status,
         headers: { "Content-Type": "text/plain" },
@@ -136,25 +225,67 @@ export async function start(opts: { username?: string; password?: string } = {})
 }
 export const startGiteaEmulator = start;
 
-function authenticate(state: GiteaState, headers: IncomingHttpHeaders, query: URLSearchParams): Caller {
-    const basic = basicAuth(headers);
-    if (basic) {
-        const u = state.users.get(basic.user);
-        if (u && u.password === basic.password) return { user: basic.user, via: "basic" };
-        // Gitea also accepts a token as the basic-auth password; such a request counts as token auth.
-        const t = state.tokens.find((x) => x.sha1 === basic.password && x.user === basic.user);
-        if (t) return { user: t.user, via: "token" };
-        return { error: err(401, `user's password is invalid [uid: 0, name: ${basic.user}]`) };
-    }
+// services/context/api.go APIError: {message, url: setting.API.SwaggerURL (ROOT_URL + "api/swagger")}.
+function errorReply(state: GiteaState, status: number, message: string): Reply {
+    return json(status, { message, url: `${state.baseUrl()}/api/swagger` });
+}
+// services/context/api.go APIErrorNotFound: message defaults to "not found", `errors` is a list or null.
+function notFound(state: GiteaState, message = "not found", errors: string[] | null = null): Reply {
+    return json(404, { message, url: `${state.baseUrl()}/api/swagger`, errors });
+}
+// modules/web/middleware binding errors, as the API renders them (422, a list of field errors).
+function bindingError(field: string, classification: string, message: string): Reply {
+    return json(422, [{ fieldNames: [field], classification, message }]);
+}
+
+interface Caller {
+    readonly user: string;
+    readonly admin: boolean;
+    /** ctx.IsBasicAuth: signed in with user + password (a token sent as the password does not count). */
+    readonly basic: boolean;
+    /** The token's scopes when signed in with a token. */
+    readonly scopes?: readonly string[];
+}
+
+/**
+ * routers/api/v1/api.go apiAuth over services/auth basic.go and oauth2.go: undefined for an anonymous
+ * request, a Reply (401) for credentials that do not sign in.
+ */
+function authenticate(state: GiteaState, headers: IncomingHttpHeaders, query: URLSearchParams): Caller | Reply | undefined {
+    const bad = () => errorReply(state, 401, "invalid username, password or token");
+    const byToken = (sha: string): Caller | Reply => {
+        const t = state.tokens.find((x) => x.sha1 === sha);
+        if (!t) return bad();
+        return { user: t.user, admin: state.users.get(t.user)?.admin === true, basic: false, scopes: t.scopes };
+    };
+    // oauth2.go parseToken: ?token= / ?access_token= first, then "Authorization: Bearer|token <t>".
+    const q = query.get("token") || query.get("access_token");
+    if (q) return byToken(q);
     const h = headers.authorization;
     const m = h ? /^(?:token|bearer)\s+(\S+)$/i.exec(h) : null;
-    const tok = m?.[1] ?? query.get("token") ?? undefined;
-    if (tok !== undefined) {
-        const t = state.tokens.find((x) => x.sha1 === tok);
-        return t ? { user: t.user, via: "token" } : { error: err(401, "user does not exist") };
-    }
-    return undefined;
+    if (m) return byToken(m[1]!);
+    const b = basicAuth(headers);
+    if (!b) return undefined;
+    // basic.go: an empty password (or "x-oauth-basic") means the user name is the token; otherwise the
+    // password is tried as a token first — whatever the user name says — then as the password.
+    if (b.password === "" || b.password === "x-oauth-basic") return byToken(b.user);
+    if (state.tokens.some((t) => t.sha1 === b.password)) return byToken(b.password);
+    const u = state.users.get(b.user);
+    if (!u || u.password !== b.password) return bad();
+    return { user: b.user, admin: u.admin === true, basic: true };
 }
+
+/** routers/api/v1/api.go tokenRequiresScopes: a token needs read:<category> (GET) or write:<category>. */
+function scopeProblem(state: GiteaState, caller: Caller | undefined, method: string, category: string): Reply | undefined {
+    if (!caller?.scopes) return undefined;
+    const level = method === "GET" || method === "HEAD" ? "read" : "write";
+    const ok = caller.scopes.some((s) => s === "all" || s === `write:${category}` || s === `${level}:${category}`);
+    if (ok) return undefined;
+    return errorReply(state, 403, `token does not have at least one of required scope(s), required=[${level}:${category}], token scope=${caller.scopes.join(",")}`);
+}
+
+/** routers/api/v1/api.go reqToken. */
+const reqToken = (state: GiteaState, caller: Caller | undefined): Reply | undefined => (caller ? undefined : errorReply(state, 401, "token is required"));
 
 function repoJson(state: GiteaState, r: GiteaRepoState): unknown {
     const base = state.baseUrl();
@@ -199,17 +330,18 @@ function contentsJson(state: GiteaState, r: GiteaRepoState, path: string, f: Git
     };
 }
 
+// services/webhook/general.go ToHook + modules/structs/hook.go Hook: config carries url and
+// content_type only; the Authorization header comes back decrypted.
 function hookJson(h: GiteaHookState): unknown {
     const now = new Date().toISOString();
     return {
         id: h.id,
         type: h.type,
         branch_filter: h.branchFilter,
-        config: { url: h.url, content_type: h.contentType, http_method: h.httpMethod },
+        config: { url: h.url, content_type: h.contentType },
         events: h.events,
         authorization_header: h.authorizationHeader,
         active: h.active,
-        is_system_webhook: false,
         updated_at: now,
         created_at: now,
     };
@@ -218,110 +350,314 @@ function hookJson(h: GiteaHookState): unknown {
 class BadBody {
     constructor(readonly reply: Reply) {}
 }
-function parseBody(body: string): Record<string, any> | BadBody {
+function parseBody(state: GiteaState, body: string): Record<string, any> | BadBody {
     if (body.trim() === "") return {};
     try {
         const v = JSON.parse(body);
-        return v && typeof v === "object" && !Array.isArray(v) ? v : new BadBody(err(422, "expected a JSON object"));
+        return v && typeof v === "object" && !Array.isArray(v) ? v : new BadBody(errorReply(state, 422, "expected a JSON object"));
     } catch {
-        return new BadBody(err(422, "invalid JSON body"));
+        return new BadBody(errorReply(state, 422, "invalid JSON body"));
     }
 }
 
 function handle(state: GiteaState, req: EmulatorRequest): Reply {
     const { method, path } = req;
-    if (method === "GET" && path === "/api/v1/version") {
-        return state.ready ? json(200, { version: state.version }) : { status: 503, body: "Service Unavailable" };
-    }
-    if (!path.startsWith("/api/v1/")) return err(404, "not found");
+    if (!path.startsWith("/api/v1/")) return notFound(state);
     if (!state.ready) return { status: 503, body: "Service Unavailable" };
-
-    const caller = authenticate(state, req.headers, req.query);
-    if (caller && "error" in caller) return caller.error;
-    if (!caller) return err(401, "token is required");
+    // apiAuth runs for every API route before routing: bad credentials are 401 even on /version.
+    const auth = authenticate(state, req.headers, req.query);
+    if (auth && "status" in auth) return auth;
+    const caller = auth;
     const seg = path.slice("/api/v1/".length).split("/");
 
-    // /user, /user/repos
+    if (method === "GET" && path === "/api/v1/version") return json(200, { version: state.version });
+
+    // /user, /user/repos: the group's tokenRequiresScopes(user) and reqToken; the repos route adds
+    // tokenRequiresScopes(repository), so a token needs both.
     if (seg[0] === "user") {
+        const scope = scopeProblem(state, caller, method, "user") ?? (seg[1] === "repos" ? scopeProblem(state, caller, method, "repository") : undefined);
+        if (scope) return scope;
+        const anon = reqToken(state, caller);
+        if (anon) return anon;
         if (seg.length === 1 && method === "GET") {
-            const u = state.users.get(caller.user);
-            return json(200, { id: u?.id ?? 0, login: caller.user, username: caller.user, email: `${caller.user}@noreply.localhost`, is_admin: true });
+            const u = state.users.get(caller!.user);
+            return json(200, { id: u?.id ?? 0, login: caller!.user, username: caller!.user, email: `${caller!.user}@noreply.localhost`, is_admin: caller!.admin });
         }
-        if (seg[1] === "repos" && seg.length === 2 && method === "POST") return createRepo(state, caller.user, req.body);
-        return err(404, "not found");
+        if (seg[1] === "repos" && seg.length === 2 && method === "POST") return createRepo(state, caller!.user, req.body);
+        return notFound(state);
     }
 
-    // /users/{u}/tokens[/{id|name}]
+    // /admin/users[/{u}]: the /admin group's tokenRequiresScopes(admin), reqToken, reqSiteAdmin; then
+    // UserAssignmentAPI (404) for /{u}.
+    if (seg[0] === "admin" && seg[1] === "users") {
+        const scope = scopeProblem(state, caller, method, "admin");
+        if (scope) return scope;
+        const anon = reqToken(state, caller);
+        if (anon) return anon;
+        if (!caller!.admin) return errorReply(state, 403, "user should be the site admin");
+        if (seg.length === 2 && method === "POST") return createUser(state, req.body);
+        if (seg.length === 3) {
+            const name = seg[2] ?? "";
+            if (!state.users.has(name)) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${name}]`]);
+            if (method === "PATCH") return editUser(state, name, req.body);
+            if (method === "DELETE") return deleteUser(state, caller!, name);
+            return errorReply(state, 405, "method not allowed");
+        }
+        return notFound(state);
+    }
+
+    // GET /users/{u}: tokenRequiresScopes(user), UserAssignmentAPI (404), user.GetInfo → convert.ToUser.
+    if (seg[0] === "users" && seg.length === 2 && method === "GET") {
+        const scope = scopeProblem(state, caller, method, "user");
+        if (scope) return scope;
+        const u = state.users.get(seg[1] ?? "");
+        if (!u) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${seg[1]}]`]);
+        return json(200, userJson(seg[1]!, u, caller));
+    }
+
+    // /users/{u}/tokens[/{id|name}]: tokenRequiresScopes(user), UserAssignmentAPI (404),
+    // reqSelfOrAdmin (403), reqBasicOrRevProxyAuth (401) — in that order.
     if (seg[0] === "users" && seg[2] === "tokens") {
+        const scope = scopeProblem(state, caller, method, "user");
+        if (scope) return scope;
         const target = seg[1] ?? "";
-        // reqBasicOrRevProxyAuth: a token cannot mint or list tokens.
-        if (caller.via !== "basic") return err(401, "auth required");
-        if (target !== caller.user) return err(403, "user should be the site admin or the owner of the token");
-        if (seg.length === 3 && method === "POST") return createToken(state, caller.user, req.body);
+        if (!state.users.has(target)) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${target}]`]);
+        if (!caller?.admin && caller?.user !== target) return errorReply(state, 403, "doer should be the site admin or be same as the contextUser");
+        if (!caller.basic) return errorReply(state, 401, "auth required");
+        if (seg.length === 3 && method === "POST") return createToken(state, target, req.body);
         if (seg.length === 3 && method === "GET") {
-            return json(200, state.tokens.filter((t) => t.user === caller.user).map((t) => ({ id: t.id, name: t.name, sha1: "", token_last_eight: t.sha1.slice(-8), scopes: t.scopes })));
+            // user/app.go ListAccessTokens: paged (utils.GetListOptions), the total in X-Total-Count,
+            // never the token itself — its last eight characters only.
+            const all = state.tokens.filter((t) => t.user === target).map((t) => ({ id: t.id, name: t.name, sha1: "", token_last_eight: t.sha1.slice(-8), scopes: t.scopes }));
+            return paged(all, req.query);
         }
         if (seg.length === 4 && method === "DELETE") {
             const key = seg[3] ?? "";
-            const mine = state.tokens.filter((t) => t.user === caller.user);
+            const mine = state.tokens.filter((t) => t.user === target);
             const byId = /^\d+$/.test(key) ? mine.filter((t) => t.id === Number(key)) : [];
             const hits = byId.length ? byId : mine.filter((t) => t.name === key);
-            if (hits.length === 0) return err(404, "access token does not exist");
-            if (hits.length > 1) return err(422, "multiple matches for token name");
+            if (hits.length === 0) return notFound(state);
+            if (hits.length > 1) return errorReply(state, 422, "multiple matches for token name");
             state.tokens.splice(state.tokens.indexOf(hits[0]!), 1);
             return { status: 204 };
         }
-        return err(405, "method not allowed");
+        return errorReply(state, 405, "method not allowed");
     }
 
-    // /repos/{o}/{r}/...
+    // /repos/{o}/{r}/...: tokenRequiresScopes(repository), then repoAssignment: an unknown owner or
+    // repository, or a private one the caller cannot see, is 404 — never 403.
     if (seg[0] === "repos" && seg.length >= 3) {
-        const r = state.repo(seg[1] ?? "", seg[2] ?? "");
-        if (!r || (r.private && r.owner !== caller.user)) return err(404, "The target couldn't be found.");
+        const scope = scopeProblem(state, caller, method, "repository");
+        if (scope) return scope;
+        const ownerName = seg[1] ?? "";
+        if (!state.users.has(ownerName) && ![...state.repos.values()].some((x) => x.owner.toLowerCase() === ownerName.toLowerCase())) {
+            return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${ownerName}]`]);
+        }
+        const r = state.repo(ownerName, seg[2] ?? "");
+        const isOwner = !!caller && r?.owner.toLowerCase() === caller.user.toLowerCase();
+        // The caller's access (GetUserRepoPermission): a collaborator sees a private repository too.
+        const mode = r ? state.accessMode(caller?.user, r) : "none";
+        if (!r || mode === "none") return notFound(state);
         const rest = seg.slice(3);
         if (rest.length === 0) {
             if (method === "GET") return json(200, repoJson(state, r));
             if (method === "DELETE") {
+                // reqToken, reqOwner.
+                const anon = reqToken(state, caller);
+                if (anon) return anon;
+                if (!isOwner && !caller!.admin) return errorReply(state, 403, "user should be the owner of the repo");
                 state.repos.delete(`${r.owner}/${r.name}`.toLowerCase());
                 return { status: 204 };
             }
-            return err(405, "method not allowed");
+            return errorReply(state, 405, "method not allowed");
         }
         if (rest[0] === "branches" && rest.length === 2 && method === "GET") {
             const head = r.heads.get(rest[1] ?? "");
-            if (!head) return err(404, "branch does not exist");
+            if (!head) return notFound(state, "branch does not exist");
             const c = r.commits.find((x) => x.sha === head);
             return json(200, { name: rest[1], commit: { id: head, message: c?.message ?? "" }, protected: false });
         }
         if (rest[0] === "contents") {
-            if (rest.length === 1 && method === "POST") return changeFiles(state, r, req.body);
+            if (rest.length === 1 && method === "POST") {
+                // mustEnableEditor, reqToken, ReqChangeRepoFileOptionsAndCheck (write access).
+                const anon = reqToken(state, caller);
+                if (anon) return anon;
+                if (mode !== "owner" && mode !== "admin" && mode !== "write") return errorReply(state, 403, "user should have a permission to write to a repo");
+                return changeFiles(state, r, req.body);
+            }
             if (rest.length > 1 && method === "GET") {
                 const p = rest.slice(1).join("/");
                 const branch = req.query.get("ref") || r.defaultBranch;
                 const files = r.branches.get(branch);
-                if (!files) return err(404, `object does not exist [id: , rel_path: ${branch}]`);
+                if (!files) return notFound(state, `object does not exist [id: , rel_path: ${branch}]`);
                 const f = files.get(p);
                 if (f) return json(200, contentsJson(state, r, p, f, true));
                 const prefix = `${p}/`;
                 const entries = [...files.entries()].filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes("/"));
                 if (entries.length) return json(200, entries.map(([k, v]) => contentsJson(state, r, k, v, false)));
-                return err(404, `object does not exist [id: , rel_path: ${p}]`);
+                return notFound(state, `object does not exist [id: , rel_path: ${p}]`);
             }
-            return err(405, "method not allowed");
+            return errorReply(state, 405, "method not allowed");
         }
-        if (rest[0] === "hooks") return hooks(r, method, rest.slice(1), req.body);
+        if (rest[0] === "hooks") {
+            // reqToken, reqAdmin, reqWebhooksEnabled.
+            const anon = reqToken(state, caller);
+            if (anon) return anon;
+            if (mode !== "owner" && mode !== "admin") return errorReply(state, 403, "user should be an owner or a collaborator with admin write of a repository");
+            return hooks(state, r, method, rest.slice(1), req.query, req.body);
+        }
+        if (rest[0] === "collaborators") {
+            // The group's reqToken; per route reqAnyRepoReader (passed: the caller sees the repo) or reqAdmin.
+            const anon = reqToken(state, caller);
+            if (anon) return anon;
+            return collaborators(state, caller!, r, mode, method, rest.slice(1), req.query, req.body);
+        }
     }
-    return err(404, "not found");
+    return notFound(state);
+}
+
+/** db.ListOptions paging as GetListOptions reads it: page <= 0 → 1; limit <= 0 → 30, > 50 → 50. */
+function paged<T>(all: readonly T[], query: URLSearchParams): Reply {
+    const page = Math.max(1, formInt(query, "page"));
+    const limit = formInt(query, "limit");
+    const size = limit <= 0 ? DEFAULT_PAGING_NUM : Math.min(limit, MAX_RESPONSE_ITEMS);
+    return json(200, all.slice((page - 1) * size, page * size), { "X-Total-Count": String(all.length), "Access-Control-Expose-Headers": "X-Total-Count" });
+}
+
+// services/convert/user.go toUser: is_admin, login_name, active, prohibit_login only for a site admin
+// or the user (`authed`); restricted and visibility for anyone.
+function userJson(name: string, u: GiteaUserState, caller: Caller | undefined): unknown {
+    const authed = !!caller && (caller.admin || caller.user === name);
+    return {
+        id: u.id,
+        login: name,
+        username: name,
+        full_name: "",
+        email: authed ? (u.email ?? `${name}@noreply.localhost`) : `${name}@noreply.localhost`,
+        restricted: u.restricted === true,
+        visibility: "public",
+        ...(authed ? { is_admin: u.admin === true, active: u.active !== false, prohibit_login: u.prohibitLogin === true, login_name: "" } : { is_admin: false }),
+    };
+}
+
+// routers/api/v1/admin/user.go CreateUser (binding: username Required;Username;MaxSize(40), email
+// Required;Email); must_change_password defaults to true; a taken name or e-mail is 422.
+function createUser(state: GiteaState, body: string): Reply {
+    const b = parseBody(state, body);
+    if (b instanceof BadBody) return b.reply;
+    const name = typeof b.username === "string" ? b.username : "";
+    if (!name) return bindingError("Username", "RequiredError", "Required");
+    // modules/validation/helpers.go IsValidUsername.
+    if (!/^[\da-zA-Z][-.\w]*$/.test(name) || /[-._]{2,}|[-._]$/.test(name)) return bindingError("Username", "UsernameError", "Username");
+    if (name.length > 40) return bindingError("Username", "MaxSizeError", "MaxSize");
+    const email = typeof b.email === "string" ? b.email : "";
+    if (!email) return bindingError("Email", "RequiredError", "Required");
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) return bindingError("Email", "EmailError", "Email");
+    const password = typeof b.password === "string" ? b.password : "";
+    // MIN_PASSWORD_LENGTH 8 (modules/setting/security.go); complexity off by default.
+    if (password.length < 8) return errorReply(state, 400, "PasswordIsRequired");
+    if ([...state.users.keys()].some((n) => n.toLowerCase() === name.toLowerCase())) return errorReply(state, 422, `user already exists [name: ${name}]`);
+    if ([...state.users.values()].some((u) => u.email?.toLowerCase() === email.toLowerCase())) return errorReply(state, 422, `e-mail already in use [email: ${email}]`);
+    const u = state.addUser(name, {
+        password,
+        email,
+        admin: false,
+        active: true,
+        restricted: b.restricted === true,
+        mustChangePassword: typeof b.must_change_password === "boolean" ? b.must_change_password : true,
+        maxRepoCreation: -1,
+        allowCreateOrganization: true,
+    });
+    return json(201, userJson(name, u, { user: "", admin: true, basic: true }));
+}
+
+// routers/api/v1/admin/user.go EditUser: login_name is `binding:"Required"`; only given fields change.
+function editUser(state: GiteaState, name: string, body: string): Reply {
+    const b = parseBody(state, body);
+    if (b instanceof BadBody) return b.reply;
+    if (typeof b.login_name !== "string" || !b.login_name) return bindingError("LoginName", "RequiredError", "Required");
+    const u = state.users.get(name)!;
+    if (typeof b.admin === "boolean") {
+        // services/user UpdateUser: the last site admin cannot lose the flag.
+        if (!b.admin && u.admin && [...state.users.values()].filter((x) => x.admin).length === 1) return errorReply(state, 400, `user is the last admin [uid: ${u.id}]`);
+        u.admin = b.admin;
+    }
+    if (typeof b.active === "boolean") u.active = b.active;
+    if (typeof b.prohibit_login === "boolean") u.prohibitLogin = b.prohibit_login;
+    if (typeof b.restricted === "boolean") u.restricted = b.restricted;
+    if (typeof b.must_change_password === "boolean") u.mustChangePassword = b.must_change_password;
+    if (typeof b.max_repo_creation === "number") u.maxRepoCreation = b.max_repo_creation;
+    if (typeof b.allow_create_organization === "boolean") u.allowCreateOrganization = b.allow_create_organization;
+    return json(200, userJson(name, u, { user: "", admin: true, basic: true }));
+}
+
+// routers/api/v1/admin/user.go DeleteUser + services/user/user.go DeleteUser: not yourself (422),
+// not while owning repositories (422); the user's tokens and collaborations are deleted with it.
+function deleteUser(state: GiteaState, caller: Caller, name: string): Reply {
+    if (name === caller.user) return errorReply(state, 422, "you cannot delete yourself");
+    const u = state.users.get(name)!;
+    if ([...state.repos.values()].some((r) => r.owner.toLowerCase() === name.toLowerCase())) return errorReply(state, 422, `user still has ownership of repositories [uid: ${u.id}]`);
+    state.users.delete(name);
+    for (let i = state.tokens.length - 1; i >= 0; i--) if (state.tokens[i]!.user === name) state.tokens.splice(i, 1);
+    for (const r of state.repos.values()) r.collaborators.delete(name.toLowerCase());
+    return { status: 204 };
+}
+
+// routers/api/v1/repo/collaborators.go.
+function collaborators(state: GiteaState, caller: Caller, r: GiteaRepoState, mode: string, method: string, rest: string[], query: URLSearchParams, body: string): Reply {
+    const canAdmin = mode === "owner" || mode === "admin";
+    if (rest.length === 0 && method === "GET") {
+        const all = [...r.collaborators.keys()].map((n) => [...state.users.entries()].find(([k]) => k.toLowerCase() === n)).filter((x) => x !== undefined).map(([k, u]) => userJson(k, u, caller));
+        return paged(all, query);
+    }
+    const who = rest[0] ?? "";
+    const user = [...state.users.entries()].find(([k]) => k.toLowerCase() === who.toLowerCase());
+    if (rest.length === 2 && rest[1] === "permission" && method === "GET") {
+        // GetRepoPermissions: a site admin, the collaborator about themself, or a repository admin.
+        if (!caller.admin && caller.user.toLowerCase() !== who.toLowerCase() && !canAdmin) {
+            return errorReply(state, 403, "Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own");
+        }
+        if (!user) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${who}]`]);
+        // ToUserAndPermission: the effective access mode (a site admin or the owner: "owner").
+        const m = state.accessMode(user[0], r);
+        return json(200, { permission: m, role_name: m, user: userJson(user[0], user[1], caller) });
+    }
+    if (rest.length !== 1) return notFound(state);
+    // IsCollaborator / AddOrUpdateCollaborator / DeleteCollaborator: an unknown user is 422.
+    if (!user) return errorReply(state, 422, `user does not exist [uid: 0, name: ${who}]`);
+    const key = user[0].toLowerCase();
+    if (method === "GET") return r.collaborators.has(key) ? { status: 204 } : notFound(state);
+    if (!canAdmin) return errorReply(state, 403, "user should be an owner or a collaborator with admin write of a repository");
+    if (method === "PUT") {
+        const b = parseBody(state, body);
+        if (b instanceof BadBody) return b.reply;
+        if (user[1].active === false) return errorReply(state, 500, "collaborator's account is inactive");
+        // No permission means write; ParseAccessMode(…, read, write, admin).
+        const p = b.permission === undefined || b.permission === null ? "write" : b.permission;
+        if (p !== "read" && p !== "write" && p !== "admin") throw new Error(`gitea emulator: permission ${JSON.stringify(p)} (AccessModeNone) is not modelled`);
+        r.collaborators.set(key, p);
+        return { status: 204 };
+    }
+    if (method === "DELETE") {
+        r.collaborators.delete(key);
+        return { status: 204 };
+    }
+    return errorReply(state, 405, "method not allowed");
 }
 
 function createRepo(state: GiteaState, owner: string, body: string): Reply {
-    const b = parseBody(body);
+    const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
+    // modules/structs/repo.go CreateRepoOption: `binding:"Required;AlphaDashDot;MaxSize(100)"`.
     const name = typeof b.name === "string" ? b.name : "";
-    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name === "." || name === "..") {
-        return json(422, [{ fieldNames: ["Name"], classification: "AlphaDashDotError", message: "AlphaDashDot" }]);
-    }
-    if (state.repo(owner, name)) return err(409, "The repository with the same name already exists.");
+    if (!name) return bindingError("Name", "RequiredError", "Required");
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) return bindingError("Name", "AlphaDashDotError", "AlphaDashDot");
+    if (name.length > 100) return bindingError("Name", "MaxSizeError", "MaxSize");
+    // models/repo/repo.go IsUsableRepoName: reserved names and patterns (models/db/name.go messages).
+    if ([".", "..", "-"].includes(name.toLowerCase())) return errorReply(state, 422, `name is reserved [name: ${name}]`);
+    const pattern = ["wiki", "git", "rss", "atom"].find((x) => name.toLowerCase().endsWith(`.${x}`));
+    if (pattern) return errorReply(state, 422, `name pattern is not allowed [pattern: *.${pattern}]`);
+    if (state.repo(owner, name)) return errorReply(state, 409, "The repository with the same name already exists.");
     const r = state.addRepo(owner, name, {
         private: b.private === true,
         description: typeof b.description === "string" ? b.description : "",
@@ -333,15 +669,15 @@ function createRepo(state: GiteaState, owner: string, body: string): Reply {
 }
 
 function createToken(state: GiteaState, user: string, body: string): Reply {
-    const b = parseBody(body);
+    const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
     const name = typeof b.name === "string" ? b.name : "";
-    if (!name) return json(422, [{ fieldNames: ["Name"], classification: "RequiredError", message: "Required" }]);
-    if (state.tokens.some((t) => t.user === user && t.name === name)) return err(400, "access token name has been used already");
+    if (!name) return bindingError("Name", "RequiredError", "Required");
+    if (state.tokens.some((t) => t.user === user && t.name === name)) return errorReply(state, 400, "access token name has been used already");
     const scopes: unknown[] = Array.isArray(b.scopes) ? b.scopes : [];
     const bad = scopes.find((s) => typeof s !== "string" || !SCOPE_RE.test(s));
-    if (bad !== undefined) return err(400, `invalid access token scope provided: access token scope \`${JSON.stringify(bad)}\` is invalid`);
-    if (scopes.length === 0) return err(400, "access token must have a scope");
+    if (bad !== undefined) return errorReply(state, 400, `invalid access token scope provided: access token scope \`${JSON.stringify(bad)}\` is invalid`);
+    if (scopes.length === 0) return errorReply(state, 400, "access token must have a scope");
     const sha1 = randomBytes(20).toString("hex");
     const t: GiteaTokenState = { id: state.nextId(), user, name, sha1, scopes: scopes as string[] };
     state.tokens.push(t);
@@ -349,14 +685,14 @@ function createToken(state: GiteaState, user: string, body: string): Reply {
 }
 
 function changeFiles(state: GiteaState, r: GiteaRepoState, body: string): Reply {
-    const b = parseBody(body);
+    const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
     const ops: unknown[] = Array.isArray(b.files) ? b.files : [];
-    if (ops.length === 0) return json(422, [{ fieldNames: ["Files"], classification: "RequiredError", message: "Required" }]);
+    if (ops.length === 0) return bindingError("Files", "RequiredError", "Required");
     const branch = typeof b.branch === "string" && b.branch ? b.branch : r.defaultBranch;
     const empty = r.branches.size === 0;
     const current = r.branches.get(branch);
-    if (!current && !empty) return err(404, `branch does not exist [name: ${branch}]`);
+    if (!current && !empty) return errorReply(state, 404, `branch does not exist [name: ${branch}]`);
     const files = current ?? new Map<string, GiteaFileState>();
     const changes: { path: string; content?: Buffer }[] = [];
     // Validate every operation first: Gitea applies the batch as one commit or not at all.
@@ -364,29 +700,31 @@ function changeFiles(state: GiteaState, r: GiteaRepoState, body: string): Reply 
         const o = (raw ?? {}) as Record<string, unknown>;
         const op = o.operation;
         const p = typeof o.path === "string" ? o.path : "";
-        if (!p) return json(422, [{ fieldNames: ["Path"], classification: "RequiredError", message: "Required" }]);
+        if (!p) return bindingError("Path", "RequiredError", "Required");
         const sha = typeof o.sha === "string" ? o.sha : "";
         let content: Buffer | undefined;
         if (op !== "delete") {
             const c = typeof o.content === "string" ? o.content : "";
-            if (!/^[A-Za-z0-9+/]*={0,2}$/.test(c) || c.length % 4 !== 0) return err(422, "illegal base64 data");
+            if (!/^[A-Za-z0-9+/]*={0,2}$/.test(c) || c.length % 4 !== 0) return errorReply(state, 422, "illegal base64 data");
             content = Buffer.from(c, "base64");
         }
         const existing = files.get(p);
         switch (op) {
             case "create":
-                if (existing) return err(422, `repository file already exists [path: ${p}]`);
+                if (existing) return errorReply(state, 422, `repository file already exists [path: ${p}]`);
                 break;
             case "upload":
                 break;
             case "update":
             case "delete":
-                if (!sha) return err(422, "a SHA or commit ID must be provided when updating a file");
-                if (!existing) return err(404, `repository file does not exist [path: ${p}]`);
-                if (existing.sha !== sha) return err(422, `sha does not match [given: ${sha}, expected: ${existing.sha}]`);
+                // services/repository/files/update.go ErrSHAOrCommitIDNotProvided, Gitea's own wording
+                // ("proved"); routers/api/v1/repo/file.go handleChangeRepoFilesError maps it to 422.
+                if (!sha) return errorReply(state, 422, "a SHA or commit ID must be proved when updating a file");
+                if (!existing) return errorReply(state, 404, `repository file does not exist [path: ${p}]`);
+                if (existing.sha !== sha) return errorReply(state, 422, `sha does not match [given: ${sha}, expected: ${existing.sha}]`);
                 break;
             default:
-                return json(422, [{ fieldNames: ["Operation"], classification: "InError", message: "In" }]);
+                return bindingError("Operation", "InError", "In");
         }
         changes.push({ path: p, content });
     }
@@ -411,55 +749,90 @@ function changeFiles(state: GiteaState, r: GiteaRepoState, body: string): Reply 
     });
 }
 
-function hooks(r: GiteaRepoState, method: string, rest: string[], body: string): Reply {
-    if (rest.length === 0 && method === "GET") return json(200, [...r.hooks.values()].map(hookJson));
+/** Hook events as updateHookEvents + EventsArray make them: known names only, default push. */
+function hookEvents(events: unknown): string[] {
+    const given = Array.isArray(events) ? events.filter((e): e is string => typeof e === "string").map((e) => e.toLowerCase()) : [];
+    const wanted = given.length === 0 ? ["push"] : given;
+    return HOOK_EVENTS.filter((e) => wanted.includes(e));
+}
+
+/** validation.IsValidURL: an http(s) URL with a host. */
+function isValidUrl(u: unknown): u is string {
+    if (typeof u !== "string") return false;
+    try {
+        const x = new URL(u);
+        return (x.protocol === "http:" || x.protocol === "https:") && x.host !== "";
+    } catch {
+        return false;
+    }
+}
+
+/** routers/api/v1/utils/page.go GetListOptions: ctx.FormInt (0 when absent or not a number). */
+function formInt(q: URLSearchParams, key: string): number {
+    const v = q.get(key);
+    return v !== null && /^-?\d+$/.test(v) ? Number(v) : 0;
+}
+
+function hooks(state: GiteaState, r: GiteaRepoState, method: string, rest: string[], query: URLSearchParams, body: string): Reply {
+    if (rest.length === 0 && method === "GET") {
+        // ListHooks: db.ListOptions paging (page <= 0 → 1; limit <= 0 → 30, > 50 → 50), total in
+        // X-Total-Count (SetTotalCountHeader); ListHooks sends no Link header.
+        const page = Math.max(1, formInt(query, "page"));
+        const limit = formInt(query, "limit");
+        const size = limit <= 0 ? DEFAULT_PAGING_NUM : Math.min(limit, MAX_RESPONSE_ITEMS);
+        const all = [...r.hooks.values()].sort((a, b) => a.id - b.id);
+        const slice = all.slice((page - 1) * size, page * size);
+        return json(200, slice.map(hookJson), { "X-Total-Count": String(all.length), "Access-Control-Expose-Headers": "X-Total-Count" });
+    }
     if (rest.length === 0 && method === "POST") {
-        const b = parseBody(body);
+        const b = parseBody(state, body);
         if (b instanceof BadBody) return b.reply;
-        if (typeof b.type !== "string" || !HOOK_TYPES.includes(b.type)) {
-            return json(422, [{ fieldNames: ["Type"], classification: "RequiredError", message: "Required" }]);
-        }
-        const cfg = (b.config ?? {}) as Record<string, unknown>;
-        if (typeof cfg.url !== "string" || !cfg.url) return err(422, "Missing config option: url");
-        if (cfg.content_type !== "json" && cfg.content_type !== "form") return err(422, "Invalid content type");
-        const h: GiteaHookState = {
-            id: r.hooks.size ? Math.max(...r.hooks.keys()) + 1 : 1,
+        // binding: Type and Config are Required; then utils/hook.go checkCreateHookOption.
+        if (typeof b.type !== "string" || !b.type) return bindingError("Type", "RequiredError", "Required");
+        if (!b.config || typeof b.config !== "object") return bindingError("Config", "RequiredError", "Required");
+        if (!HOOK_TYPES.includes(b.type)) return errorReply(state, 422, `Invalid hook type: ${b.type}`);
+        const cfg = b.config as Record<string, unknown>;
+        for (const k of ["url", "content_type"]) if (!(k in cfg)) return errorReply(state, 422, `Missing config option: ${k}`);
+        if (cfg.content_type !== "json" && cfg.content_type !== "form") return errorReply(state, 422, "Invalid content type");
+        if (!isValidUrl(cfg.url)) return errorReply(state, 422, "Invalid url");
+        const h = state.addHook(r, {
             type: b.type,
             url: cfg.url,
             contentType: cfg.content_type,
-            httpMethod: typeof cfg.http_method === "string" ? cfg.http_method : "post",
-            events: Array.isArray(b.events) && b.events.length ? (b.events as string[]) : ["push"],
+            // addHook always stores POST; config.http_method is not read.
+            httpMethod: "POST",
+            events: hookEvents(b.events),
             branchFilter: typeof b.branch_filter === "string" ? b.branch_filter : "",
             authorizationHeader: typeof b.authorization_header === "string" ? b.authorization_header : "",
             // CreateHookOption.Active is a plain bool: omitted means false.
             active: b.active === true,
-        };
-        r.hooks.set(h.id, h);
+        });
         return json(201, hookJson(h));
     }
-    const h = r.hooks.get(Number(rest[0]));
-    if (rest.length !== 1 || !h) return err(404, "hook does not exist");
+    // GetRepoHook: the id must be one of THIS repository's hooks (ids are global).
+    const h = /^\d+$/.test(rest[0] ?? "") ? r.hooks.get(Number(rest[0])) : undefined;
+    if (rest.length !== 1 || !h) return notFound(state);
     if (method === "GET") return json(200, hookJson(h));
     if (method === "DELETE") {
         r.hooks.delete(h.id);
         return { status: 204 };
     }
     if (method === "PATCH") {
-        const b = parseBody(body);
+        const b = parseBody(state, body);
         if (b instanceof BadBody) return b.reply;
-        const cfg = (b.config ?? {}) as Record<string, unknown>;
-        if (typeof cfg.url === "string") h.url = cfg.url;
-        if (cfg.content_type !== undefined) {
-            if (cfg.content_type !== "json" && cfg.content_type !== "form") return err(422, "Invalid content type");
-            h.contentType = cfg.content_type;
-        }
-        if (typeof cfg.http_method === "string") h.httpMethod = cfg.http_method;
-        if (Array.isArray(b.events)) h.events = b.events as string[];
-        if (typeof b.branch_filter === "string") h.branchFilter = b.branch_filter;
-        if (typeof b.authorization_header === "string") h.authorizationHeader = b.authorization_header;
-        // EditHookOption.Active is *bool: only an explicit value changes it.
+        // utils/hook.go editHook: config keys only when present; everything else is assigned from the
+        // form, so an omitted events list becomes push only and an omitted branch_filter or
+        // authorization_header becomes "" — only `active` (*bool) is left alone when omitted.
+        const cfg = b.config && typeof b.config === "object" ? (b.config as Record<string, unknown>) : undefined;
+        if (cfg && "url" in cfg && !isValidUrl(cfg.url)) return errorReply(state, 422, "Invalid url");
+        if (cfg && "content_type" in cfg && cfg.content_type !== "json" && cfg.content_type !== "form") return errorReply(state, 422, "Invalid content type");
+        if (cfg && typeof cfg.url === "string") h.url = cfg.url;
+        if (cfg && typeof cfg.content_type === "string") h.contentType = cfg.content_type;
+        h.events = hookEvents(b.events);
+        h.branchFilter = typeof b.branch_filter === "string" ? b.branch_filter : "";
+        h.authorizationHeader = typeof b.authorization_header === "string" ? b.authorization_header : "";
         if (typeof b.active === "boolean") h.active = b.active;
         return json(200, hookJson(h));
     }
-    return err(405, "method not allowed");
+    return errorReply(state, 405, "method not allowed");
 }

@@ -244,10 +244,10 @@ function projectByNameOrId(state: HarborState, raw: string, headers: IncomingHtt
 
 export type HarborEmulator = Emulator<HarborState>;
 
-/** Starts the emulator with one system admin (`HARBOR_ADMIN` / `HARBOR_PASSWORD`). */
-export async function start(): Promise<HarborEmulator> {
+/** Starts the emulator with one system admin (`HARBOR_ADMIN` / `HARBOR_PASSWORD` unless overridden). */
+export async function start(opts: { username?: string; password?: string } = {}): Promise<HarborEmulator> {
     const state = new HarborState();
-    state.addUser(HARBOR_ADMIN, HARBOR_PASSWORD, { sysadmin: true });
+    state.addUser(opts.username ?? HARBOR_ADMIN, opts.password ?? HARBOR_PASSWORD, { sysadmin: true });
     // A fault is what the nginx in front of core answers when core is down or restarting: plain text.
     return startEmulator(state, (req) => handle(state, req), (status) => ({ status, headers: { "Content-Type": "text/plain" }, body: `${status} emulated fault` }));
 }

@@ -11,7 +11,7 @@ export interface RepoInputs {
     readonly private: boolean;
     readonly description: string;
     readonly defaultBranch: string;
-    /** false (default): `delete` leaves the repository in Gitea. */
+    /** false (default): `delete` leaves the repository in Gitea; true deletes it only if the seed created it. */
     readonly deleteOnDestroy: boolean;
 }
 export interface RepoOutputs extends RepoInputs {
@@ -66,6 +66,11 @@ export const giteaRepositoryProvider: pulumi.dynamic.ResourceProvider<RepoInputs
             console.log(`seed: leaving Gitea repository ${props.fullName} in place (seed.deleteReposOnDestroy is false); delete it in Gitea if it is no longer needed`);
             return;
         }
+        if (props.adopted) {
+            // The stack never deletes what it did not create: an adopted repository was someone's before.
+            console.log(`seed: leaving Gitea repository ${props.fullName} in place: it existed before the seed adopted it (seed.deleteReposOnDestroy deletes only repositories the seed created)`);
+            return;
+        }
         const gitea = await giteaClient(props.gitea);
         await gitea.deleteRepo(props.owner, props.name);
     },
@@ -80,7 +85,7 @@ export interface GiteaRepositoryArgs {
     readonly description?: pulumi.Input<string>;
     /** Default: "main". */
     readonly defaultBranch?: pulumi.Input<string>;
-    /** Delete the repository on destroy. Default: false (it is left in Gitea). */
+    /** Delete the repository on destroy, unless it was adopted. Default: false (it is left in Gitea). */
     readonly deleteOnDestroy?: pulumi.Input<boolean>;
 }
 

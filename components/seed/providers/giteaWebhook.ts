@@ -68,7 +68,7 @@ export const giteaWebhookProvider: pulumi.dynamic.ResourceProvider<HookInputs, H
     async read(id, props) {
         if (!props) return { id, props };
         const gitea = await giteaClient(props.gitea);
-        const h = (await gitea.listHooks(props.owner, props.repo)).find((x) => x.id === props.hookId);
+        const h = await gitea.getHook(props.owner, props.repo, props.hookId);
         if (!h) return {};
         return { id, props: { ...props, url: h.config.url, events: h.events, branchFilter: h.branch_filter } };
     },
@@ -78,13 +78,13 @@ export const giteaWebhookProvider: pulumi.dynamic.ResourceProvider<HookInputs, H
         if (replaces.length) return { changes: true, replaces: [...replaces] };
         if (hasUnknown(news) || !sameConn(olds.gitea, news.gitea)) return { changes: true };
         const gitea = await giteaClient(news.gitea);
-        const h = (await gitea.listHooks(news.owner, news.repo)).find((x) => x.id === olds.hookId);
+        const h = await gitea.getHook(news.owner, news.repo, olds.hookId);
         return { changes: !h || hookDiffers(h, news, olds.authorizationDigest) };
     },
 
     async update(_id, olds, news) {
         const gitea = await giteaClient(news.gitea);
-        const h = (await gitea.listHooks(news.owner, news.repo)).find((x) => x.id === olds.hookId);
+        const h = await gitea.getHook(news.owner, news.repo, olds.hookId);
         if (h && !hookDiffers(h, news, olds.authorizationDigest)) return { outs: hookOuts(news, h.id) };
         // Missing (deleted by hand) or different: converge; the id may change when it had to be recreated.
         // An id change is not a replacement for the engine; the state simply records the new id.
