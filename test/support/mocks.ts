@@ -32,7 +32,8 @@ export interface RecordedResource {
     readonly secretPaths: readonly string[];
 }
 
-export type StateHook = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+/** Extra state for a registration; may be async (e.g. a dynamic provider run against an emulator). */
+export type StateHook = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined | Promise<Record<string, any> | undefined>;
 
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -41,8 +42,8 @@ export class Recorder {
     constructor(private readonly stateHook?: StateHook) {}
 
     readonly mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => {
-            const state = { ...defaultState(args), ...(this.stateHook?.(args) ?? {}) };
+        newResource: async (args) => {
+            const state = { ...defaultState(args), ...((await this.stateHook?.(args)) ?? {}) };
             return { id: args.id || `${args.name}-id`, state };
         },
         call: (args) => {
