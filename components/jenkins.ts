@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { CHART_CORE_PLUGINS, Resources, StackConfig, Toleration } from "../config";
+import { CHART_CORE_PLUGINS, REQUIRED_PLUGINS, Resources, STACK_PLUGINS, StackConfig, Toleration } from "../config";
 import { chartSource, releaseNameProblem } from "./helm";
 import { PART_OF } from "./namespaces";
 
@@ -89,10 +89,9 @@ export const agentLabel = (name: string) => `${name}-agent`;
 // ---------------------------------------------------------------------------------------------
 // Plugins
 
-/** Plugins the stack adds to the chart's set: Gitea push -> job (the seed's webhook). */
-export const STACK_PLUGINS = ["generic-webhook-trigger"] as const;
-/** Every plugin id the stack depends on: the chart's own set (cloud, pipelines, git, JCasC) and ours. */
-export const REQUIRED_PLUGINS: readonly string[] = [...CHART_CORE_PLUGINS, ...STACK_PLUGINS];
+// STACK_PLUGINS and REQUIRED_PLUGINS live in config/shapes/plugins.ts, where the config rules that
+// check jenkins.installPlugins read them too; re-exported here for the component's users.
+export { REQUIRED_PLUGINS, STACK_PLUGINS };
 
 const pluginId = (p: string) => p.split(":")[0]!;
 

@@ -29,8 +29,8 @@ export interface RwxClaimSpec {
     readonly size: pulumi.Input<string>;
 }
 
-// Kubernetes resource.Quantity, as config/shapes.ts checks it; repeated here so a component built from
-// code rather than config is rejected before registration too.
+// Kubernetes resource.Quantity syntax, as config/shapes/quantity.ts parses it; repeated here so a
+// component built from code rather than config is rejected before registration too.
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 /** Role suffixes of the two claims; the claim names are `${componentName}-${role}`. */

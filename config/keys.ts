@@ -5,7 +5,36 @@
 // zod v4 rather than v3: its issues carry exact paths and codes we turn into key-named messages,
 // and v3 is in maintenance only.
 import { z } from "zod";
-import { chartRepo, chartVersion, dnsLabel, dnsSubdomain, host, hostPort, image, nodePort, plugin, quantity, toleration, uniqueStrings } from "./shapes";
+import {
+    basicAuthUserProblem,
+    byteQuantity,
+    chartRepo,
+    chartVersion,
+    checked,
+    componentNamespace,
+    cpuQuantity,
+    credentialIdProblem,
+    dns1035Label,
+    dnsLabel,
+    dnsSubdomain,
+    firstProblem,
+    giteaRepoNameProblem,
+    giteaUserNameProblem,
+    harborProjectProblem,
+    host,
+    imageProblem,
+    jenkinsItemNameProblem,
+    jenkinsUserIdProblem,
+    kanikoImageProblem,
+    nodePort,
+    pluginList,
+    registryHostProblem,
+    seedBranchProblem,
+    toleration,
+    uniqueStrings,
+} from "./shapes";
+
+const image = checked(imageProblem);
 
 /** Pulumi project-level config types (Pulumi.yaml `config:` only knows these). */
 export type ConfigType = "string" | "integer" | "boolean" | "array";
@@ -32,7 +61,7 @@ const def = <S extends z.ZodType>(d: KeyDef<S>): KeyDef<S> => d;
 export const CONFIG_KEYS = {
     nodeAddress: def({
         type: "string",
-        description: "Address (IP or DNS name) of a cluster node, used to build the external NodePort URLs.",
+        description: "Address of a cluster node (IPv4, [IPv6] or DNS name), used to build the external NodePort URLs.",
         schema: host,
     }),
 
@@ -46,13 +75,13 @@ export const CONFIG_KEYS = {
         type: "string",
         description: "Size of the shared RWX workspace PVC that agent Pods on any node mount.",
         default: "10Gi",
-        schema: quantity,
+        schema: byteQuantity,
     }),
     "storage.cacheSize": def({
         type: "string",
         description: "Size of the shared RWX build cache PVC (Maven repository).",
         default: "10Gi",
-        schema: quantity,
+        schema: byteQuantity,
     }),
     "storage.retainOnDelete": def({
         type: "boolean",
@@ -69,20 +98,20 @@ export const CONFIG_KEYS = {
 
     "registry.server": def({
         type: "string",
-        description: "Harbor registry as host[:port], no scheme (the dockerconfigjson key and image prefix).",
-        schema: hostPort,
+        description: "Harbor registry as host[:port], no scheme (the dockerconfigjson key and image prefix); IPv6 in brackets.",
+        schema: checked(registryHostProblem),
     }),
     "registry.project": def({
         type: "string",
         description: "Harbor project images are pushed to.",
         default: "bootcamp",
-        schema: dnsLabel,
+        schema: checked(harborProjectProblem),
     }),
     "registry.username": def({
         type: "string",
         description: "Harbor user the stack manages the project and the pipeline's robot account with (system admin, or the project's Project Admin); never mounted into a Pod.",
         default: "admin",
-        schema: z.string().min(1, "must not be empty"),
+        schema: checked(basicAuthUserProblem),
     }),
     "registry.password": def({
         type: "string",
@@ -96,7 +125,8 @@ export const CONFIG_KEYS = {
         type: "string",
         description: "Robot account the pipeline pushes with: the name of the project robot the stack creates (Harbor calls it robot$<project>+<name>), or with registry.robotSecret the full name of a pre-made one.",
         default: "ci-stack",
-        schema: z.string().regex(/^[^\s:]+$/, "must be a robot name without spaces or ':'"),
+        // Further rules depend on registry.robotSecret (config/rules.ts registryAccount).
+        schema: checked(basicAuthUserProblem),
     }),
     "registry.robotSecret": def({
         type: "string",
@@ -127,11 +157,9 @@ export const CONFIG_KEYS = {
 
     "images.kaniko": def({
         type: "string",
-        description: "Kaniko executor image; must be a :debug variant (the agent keeps it alive with /busybox/cat).",
+        description: "Kaniko executor image; its tag must be a debug variant (debug, <v>-debug): the agent keeps it alive with /busybox/cat.",
         default: "gcr.io/kaniko-project/executor:v1.23.2-debug",
-        schema: image.refine((s) => /debug/.test(s.split("@")[0]!.split("/").pop()!), {
-            message: "must be a debug image (tag containing 'debug'): the pipeline runs /busybox/cat in it",
-        }),
+        schema: checked(kanikoImageProblem),
     }),
     "images.agent": def({
         type: "string",
@@ -162,7 +190,7 @@ export const CONFIG_KEYS = {
         schema: image,
     }),
 
-    "gitea.namespace": def({ type: "string", description: "Namespace for Gitea.", default: "gitea", schema: dnsLabel }),
+    "gitea.namespace": def({ type: "string", description: "Namespace for Gitea.", default: "gitea", schema: componentNamespace }),
     "gitea.chartRepo": def({
         type: "string",
         description: "Helm repository of the gitea chart (point at a mirror for air-gapped clusters).",
@@ -194,16 +222,15 @@ export const CONFIG_KEYS = {
         type: "string",
         description: "Size of Gitea's data PVC.",
         default: "5Gi",
-        schema: quantity,
+        schema: byteQuantity,
     }),
     "gitea.adminUsername": def({
         type: "string",
         description: "Gitea admin user (the chart refuses 'admin').",
         default: "gitea-admin",
-        schema: z
-            .string()
-            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "must be a Gitea user name: letters, digits, '-', '_', '.'")
-            .refine((s) => s.toLowerCase() !== "admin", "must not be 'admin': the gitea chart reserves it and fails the install"),
+        schema: checked(
+            firstProblem(giteaUserNameProblem, (s) => (s.toLowerCase() === "admin" ? "must not be 'admin': the gitea chart reserves it and fails the install" : undefined)),
+        ),
     }),
     "gitea.adminPassword": def({
         type: "string",
@@ -216,7 +243,7 @@ export const CONFIG_KEYS = {
         type: "string",
         description: "Gitea user the pipeline clones and pushes as: restricted, never an admin, a collaborator on the two seeded repositories only; Jenkins holds its access token, never a password.",
         default: "jenkins-bot",
-        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "must be a Gitea user name: letters, digits, '-', '_', '.'"),
+        schema: checked(giteaUserNameProblem),
     }),
     "gitea.botTokenRotation": def({
         type: "integer",
@@ -236,12 +263,12 @@ export const CONFIG_KEYS = {
         default: true,
         schema: z.boolean(),
     }),
-    "gitea.cpuRequest": def({ type: "string", description: "Gitea container CPU request.", default: "100m", schema: quantity }),
-    "gitea.memoryRequest": def({ type: "string", description: "Gitea container memory request.", default: "256Mi", schema: quantity }),
-    "gitea.cpuLimit": def({ type: "string", description: "Gitea container CPU limit.", default: "1", schema: quantity }),
-    "gitea.memoryLimit": def({ type: "string", description: "Gitea container memory limit.", default: "1Gi", schema: quantity }),
+    "gitea.cpuRequest": def({ type: "string", description: "Gitea container CPU request.", default: "100m", schema: cpuQuantity }),
+    "gitea.memoryRequest": def({ type: "string", description: "Gitea container memory request.", default: "256Mi", schema: byteQuantity }),
+    "gitea.cpuLimit": def({ type: "string", description: "Gitea container CPU limit.", default: "1", schema: cpuQuantity }),
+    "gitea.memoryLimit": def({ type: "string", description: "Gitea container memory limit.", default: "1Gi", schema: byteQuantity }),
 
-    "jenkins.namespace": def({ type: "string", description: "Namespace for the Jenkins controller.", default: "jenkins", schema: dnsLabel }),
+    "jenkins.namespace": def({ type: "string", description: "Namespace for the Jenkins controller.", default: "jenkins", schema: componentNamespace }),
     "jenkins.chartRepo": def({
         type: "string",
         description: "Helm repository of the jenkins chart.",
@@ -264,13 +291,13 @@ export const CONFIG_KEYS = {
         type: "string",
         description: "Size of JENKINS_HOME's PVC.",
         default: "10Gi",
-        schema: quantity,
+        schema: byteQuantity,
     }),
     "jenkins.adminUsername": def({
         type: "string",
         description: "Jenkins admin user.",
         default: "admin",
-        schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be letters, digits, '-' or '_'"),
+        schema: checked(jenkinsUserIdProblem),
     }),
     "jenkins.adminPassword": def({
         type: "string",
@@ -289,29 +316,29 @@ export const CONFIG_KEYS = {
         type: "array",
         description: "Plugins added to the chart's tested set (ids; a pin of a chart plugin is rejected).",
         default: [],
-        schema: uniqueStrings(plugin),
+        schema: pluginList,
     }),
     "jenkins.installPlugins": def({
         type: "array",
         description: "Replace the chart's plugin set with a whole pinned set (every entry id:version); empty keeps the chart's.",
         default: [],
-        schema: uniqueStrings(plugin),
+        schema: pluginList,
     }),
-    "jenkins.cpuRequest": def({ type: "string", description: "Jenkins controller CPU request.", default: "500m", schema: quantity }),
-    "jenkins.memoryRequest": def({ type: "string", description: "Jenkins controller memory request.", default: "1Gi", schema: quantity }),
-    "jenkins.cpuLimit": def({ type: "string", description: "Jenkins controller CPU limit.", default: "2", schema: quantity }),
-    "jenkins.memoryLimit": def({ type: "string", description: "Jenkins controller memory limit.", default: "3Gi", schema: quantity }),
+    "jenkins.cpuRequest": def({ type: "string", description: "Jenkins controller CPU request.", default: "500m", schema: cpuQuantity }),
+    "jenkins.memoryRequest": def({ type: "string", description: "Jenkins controller memory request.", default: "1Gi", schema: byteQuantity }),
+    "jenkins.cpuLimit": def({ type: "string", description: "Jenkins controller CPU limit.", default: "2", schema: cpuQuantity }),
+    "jenkins.memoryLimit": def({ type: "string", description: "Jenkins controller memory limit.", default: "3Gi", schema: byteQuantity }),
 
     "agents.namespace": def({
         type: "string",
         description: "Namespace where build agent Pods run (and harbor-auth lives).",
         default: "jenkins-agents",
-        schema: dnsLabel,
+        schema: componentNamespace,
     }),
-    "agents.cpuRequest": def({ type: "string", description: "CPU request of each agent container.", default: "250m", schema: quantity }),
-    "agents.memoryRequest": def({ type: "string", description: "Memory request of each agent container.", default: "512Mi", schema: quantity }),
-    "agents.cpuLimit": def({ type: "string", description: "CPU limit of each agent container.", default: "1", schema: quantity }),
-    "agents.memoryLimit": def({ type: "string", description: "Memory limit of each agent container.", default: "2Gi", schema: quantity }),
+    "agents.cpuRequest": def({ type: "string", description: "CPU request of each agent container.", default: "250m", schema: cpuQuantity }),
+    "agents.memoryRequest": def({ type: "string", description: "Memory request of each agent container.", default: "512Mi", schema: byteQuantity }),
+    "agents.cpuLimit": def({ type: "string", description: "CPU limit of each agent container.", default: "1", schema: cpuQuantity }),
+    "agents.memoryLimit": def({ type: "string", description: "Memory limit of each agent container.", default: "2Gi", schema: byteQuantity }),
 
     "kyverno.namespace": def({ type: "string", description: "Namespace Kyverno runs in (exempted from the policies).", default: "kyverno", schema: dnsLabel }),
     "kyverno.exceptionNamespace": def({
@@ -339,22 +366,36 @@ export const CONFIG_KEYS = {
         default: true,
         schema: z.boolean(),
     }),
-    "seed.appRepo": def({ type: "string", description: "Gitea repository holding the app source.", default: "notes-app", schema: dnsLabel }),
-    "seed.deployRepo": def({ type: "string", description: "Gitea repository holding the deploy manifests.", default: "notes-deploy", schema: dnsLabel }),
-    "seed.jobName": def({ type: "string", description: "Jenkins pipeline job name.", default: "notes-app", schema: dnsLabel }),
+    "seed.appRepo": def({ type: "string", description: "Gitea repository holding the app source.", default: "notes-app", schema: checked(giteaRepoNameProblem) }),
+    "seed.deployRepo": def({ type: "string", description: "Gitea repository holding the deploy manifests.", default: "notes-deploy", schema: checked(giteaRepoNameProblem) }),
+    "seed.jobName": def({
+        type: "string",
+        description: "Jenkins pipeline job name (also the prefix of its webhook-token credential id).",
+        default: "notes-app",
+        // The job's webhook token is the credential `<jobName>-webhook-token`, so the name must be
+        // a credential id too.
+        schema: checked(firstProblem(jenkinsItemNameProblem, credentialIdProblem)),
+    }),
     "seed.folder": def({
         type: "string",
         description: "Jenkins folder holding the seeded job and its webhook-token credential (REST-made credentials must live in a folder store: JCasC replaces the system store on reload).",
         default: "ci",
-        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be one Jenkins item name: letters, digits, '-', '_', '.' (no '/': one folder level)"),
+        schema: checked(jenkinsItemNameProblem),
     }),
     "seed.branch": def({
         type: "string",
         description: "Branch the job builds.",
         default: "main",
-        schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "must be a git branch name").refine((s) => !s.includes(".."), "must not contain '..'"),
+        schema: checked(seedBranchProblem),
     }),
-    "seed.imageName": def({ type: "string", description: "Image repository name inside the registry project.", default: "notes-app", schema: dnsLabel }),
+    "seed.imageName": def({
+        type: "string",
+        description: "Image repository name inside the registry project (also the notes Deployment and Service name).",
+        default: "notes-app",
+        // The deploy manifests name a Service after it: a DNS-1035 label (kubernetes
+        // pkg/apis/core/validation ValidateServiceName), which is also a repository path component.
+        schema: dns1035Label,
+    }),
     "seed.privateRepos": def({ type: "boolean", description: "Create the seeded repositories as private.", default: true, schema: z.boolean() }),
     "seed.deleteReposOnDestroy": def({
         type: "boolean",

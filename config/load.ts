@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { CONFIG_KEYS, type ConfigKey, type ConfigType, type KeyDef } from "./keys";
 import { crossChecks } from "./rules";
+import { nearestKey } from "./suggest";
 import type { Resources, StackConfig } from "./types";
 
 /** Thrown with every problem found, one line per key. */
@@ -19,10 +20,15 @@ export class ConfigError extends Error {
 export interface RawConfigSource {
     get(fullKey: string): string | undefined;
     isSecret(fullKey: string): boolean;
+    /** Every key set, of any namespace (`ci-stack:storage.protect`, `kubernetes:context`). */
+    keys(): readonly string[];
 }
 
 export const pulumiConfigSource: RawConfigSource = {
     get: (k) => pulumi.runtime.getConfig(k),
+    // allConfig() is the whole map the language host hands the program (PULUMI_CONFIG), keys
+    // already in `<namespace>:<key>` form (sdk/nodejs/runtime/config.ts cleanKey).
+    keys: () => Object.keys(pulumi.runtime.allConfig()),
     // isConfigSecret is marked @internal in the SDK's typings (pulumi/pulumi#7127 keeps the public
     // getter silent about secrets); if it ever disappears, trust the value rather than fail.
     isSecret: (k) => (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret?.(k) ?? true,
@@ -98,12 +104,26 @@ export function loadConfig(project: string = pulumi.getProject(), source: RawCon
         if (!parsed.success) {
             for (const issue of parsed.error.issues) {
                 const at = issue.path.length ? `[${issue.path.join(".")}]` : "";
-                const got = d.secret ? "" : ` (got ${describe(at ? (issue.path.reduce<unknown>((o, p) => (o as Record<PropertyKey, unknown>)?.[p], value)) : value)})`;
+                // A REDACT issue's value holds a secret (credentials in a URL): its message stands alone.
+                const redact = issue.code === "custom" && (issue.params as { redact?: boolean } | undefined)?.redact === true;
+                const got = d.secret || redact ? "" : ` (got ${describe(at ? (issue.path.reduce<unknown>((o, p) => (o as Record<PropertyKey, unknown>)?.[p], value)) : value)})`;
                 problems.push(`${full(key)}${at}: ${issue.message}${got}`);
             }
             continue;
         }
         values[key] = parsed.data;
+    }
+
+    // A key of ours the table does not declare is a typo or a leftover: either way the value the
+    // user meant is not the one used (for a safety key such as storage.retainOnDelete, data loss).
+    // The value is never shown: a misspelt secret key would print its secret.
+    const declared = Object.keys(CONFIG_KEYS);
+    for (const k of source.keys()) {
+        if (!k.startsWith(`${project}:`)) continue;
+        const key = k.slice(project.length + 1);
+        if (key in CONFIG_KEYS) continue;
+        const near = nearestKey(key, declared);
+        problems.push(`${k}: unknown key; ${near ? `did you mean ${full(near)}?` : "README's configuration table lists every key"}`);
     }
 
     crossChecks(values, full, problems, present);

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfigSource, StackConfig } from "../config";
 import { bitnamiImage, Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
 import { chartSource } from "../components/helm";
-import { loadChartValues, unknownValuePaths } from "./support/chartValues";
+import { loadChartKeys, unknownValuePaths, withPaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
 import { ProgramRun, runProgram } from "./support/mocks";
@@ -13,7 +13,7 @@ const JENKINS_HOST = "jenkins.jenkins.svc.cluster.local";
 const ADMIN_PASSWORD = "Adm1n-from-config";
 
 function configOf(values: Record<string, string>): StackConfig {
-    const source: RawConfigSource = { get: (k) => values[k.replace(/^ci-stack:/, "")], isSecret: () => true };
+    const source: RawConfigSource = { get: (k) => values[k.replace(/^ci-stack:/, "")], isSecret: () => true, keys: () => Object.keys(values).map((k) => `ci-stack:${k}`) };
     return loadConfig("ci-stack", source);
 }
 
@@ -65,18 +65,23 @@ function valuesFor(overrides: Record<string, string> = {}, hosts: readonly strin
     });
 }
 
-// The gitea chart's values.yaml is the reference, plus the keys the sub-charts' own values.yaml
-// declare and Helm merges under the dependency's name (bitnami/charts bitnami/postgresql/values.yaml
-// at 16.7.27 and bitnami/valkey/values.yaml at 3.0.31 both have `primary.resources`,
+// The gitea chart's key paths (test/reference, derived by `npm run refdata` from its values.yaml),
+// plus the keys the sub-charts' own values.yaml declare and Helm merges under the dependency's name
+// (bitnami/charts bitnami/postgresql/values.yaml at 16.7.27 and bitnami/valkey/values.yaml at 3.0.31
+// both have `primary.resources` — a container resources map passed through toYaml —,
 // `image.{registry,repository,tag,digest}` and `global.security.allowInsecureImages`; the gitea
 // chart's file lists only `image.repository`).
-const BITNAMI_KEYS = { primary: { resources: {} }, image: { registry: "", repository: "", tag: "", digest: "" }, global: { security: { allowInsecureImages: false } } };
-const SUBCHART_KEYS = { postgresql: BITNAMI_KEYS, valkey: BITNAMI_KEYS };
-function withSubchartKeys(chart: Record<string, unknown>): Record<string, unknown> {
-    const merge = (a: any, b: any): any =>
-        Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k] && b[k] && typeof a[k] === "object" ? merge(a[k], b[k]) : (b[k] ?? a[k])]));
-    return merge(chart, SUBCHART_KEYS);
-}
+const GITEA_CHART = loadChartKeys("gitea-main-20251209");
+const SUBCHART_RESOURCE_MAPS = ["postgresql.primary.resources", "valkey.primary.resources"];
+const SUBCHART_KEYS = ["postgresql", "valkey"].flatMap((c) => [
+    `${c}.primary`,
+    `${c}.image`,
+    ...["registry", "repository", "tag", "digest"].map((k) => `${c}.image.${k}`),
+    `${c}.global`,
+    `${c}.global.security`,
+    `${c}.global.security.allowInsecureImages`,
+]);
+const CHART = withPaths(GITEA_CHART, [...SUBCHART_KEYS, ...SUBCHART_RESOURCE_MAPS], SUBCHART_RESOURCE_MAPS);
 /** Helm's coalescing of user values over a chart's defaults: maps merge, anything else replaces. */
 function helmCoalesce(chart: unknown, user: unknown): unknown {
     const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -89,9 +94,6 @@ function keyPaths(v: unknown, at = ""): string[] {
     if (!v || typeof v !== "object" || Array.isArray(v)) return [];
     return Object.entries(v).flatMap(([k, x]) => [at + k, ...keyPaths(x, `${at}${k}.`)]);
 }
-const CHART = withSubchartKeys(loadChartValues("gitea-chart-main-20251209-values.yaml"));
-// Maps the chart passes through untouched: app.ini sections, and container resources.
-const FREE_FORM = ["gitea.config", "resources", "initContainers.resources", "postgresql.primary.resources", "valkey.primary.resources"];
 
 describe("giteaValues (pure)", () => {
     it("builds the exact values for the config defaults", () => {
@@ -99,17 +101,17 @@ describe("giteaValues (pure)", () => {
     });
 
     it("sets only keys the chart (or its sub-charts) declares", () => {
-        assert.deepEqual(unknownValuePaths(valuesFor(), CHART, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(valuesFor(), CHART), []);
         const everything = valuesFor({ "gitea.sshNodePort": "30222", "gitea.postgresql": "false", "gitea.valkey": "false" });
-        assert.deepEqual(unknownValuePaths(everything, CHART, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(everything, CHART), []);
     });
 
-    it("the key check catches a typo, and the free-form list stays short", () => {
+    it("the key check catches a typo; sub-chart keys and the free-form rule are both needed", () => {
         const v = valuesFor();
         const typo = { ...v, persistence: { ...v.persistence, storageclass: "longhorn" }, gitea: { ...v.gitea, admin: { existingSecrets: "x" } } };
-        assert.deepEqual(unknownValuePaths(typo, CHART, FREE_FORM), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
+        assert.deepEqual(unknownValuePaths(typo, CHART), ["persistence.storageclass", "gitea.admin.existingSecrets"]);
         // Without the sub-charts' keys the resources would be flagged: the check is not vacuous there.
-        assert.deepEqual(unknownValuePaths(v, loadChartValues("gitea-chart-main-20251209-values.yaml"), FREE_FORM), [
+        assert.deepEqual(unknownValuePaths(v, GITEA_CHART), [
             "postgresql.image.registry",
             "postgresql.image.tag",
             "postgresql.global.security",
@@ -118,6 +120,23 @@ describe("giteaValues (pure)", () => {
             "valkey.image.tag",
             "valkey.global.security",
             "valkey.primary",
+        ]);
+        // And the free-form rule is what lets the pass-through maps through.
+        assert.deepEqual(unknownValuePaths(v, CHART, { ignoreFreeForm: true }), [
+            "resources.requests",
+            "resources.limits",
+            "initContainers.resources.limits.cpu",
+            "initContainers.resources.limits.memory",
+            "gitea.config.server.DOMAIN",
+            "gitea.config.server.ROOT_URL",
+            "gitea.config.server.DISABLE_SSH",
+            "gitea.config.server.START_SSH_SERVER",
+            "gitea.config.webhook",
+            "gitea.config.security",
+            "postgresql.primary.resources.requests",
+            "postgresql.primary.resources.limits",
+            "valkey.primary.resources.requests",
+            "valkey.primary.resources.limits",
         ]);
     });
 

@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BOT_TOKEN_NAME, BOT_TOKEN_SCOPES, GiteaBot } from "../components/giteaBot";
 import { CREDENTIALS_REVISION_ANNOTATION } from "../components/jenkins";
-import { loadChartValues, unknownValuePaths } from "./support/chartValues";
+import { loadChartKeys, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 import { ProgramRun, resolve, runProgram } from "./support/mocks";
 
@@ -99,10 +99,10 @@ describe("the program hands Jenkins the bot's token, never the Gitea admin", () 
     it("a re-issued token (its id) rolls the controller through a pod annotation; no secret in the values", () => {
         const release = dev.recorder.one("kubernetes:helm.sh/v3:Release", (r) => r.inputs.chart === "jenkins");
         assert.deepEqual(release.inputs.values.controller.podAnnotations, { [CREDENTIALS_REVISION_ANNOTATION]: "11" });
-        // controller.podAnnotations is the chart's "Annotations for controller pod" (jenkins 5.9.53 values.yaml).
-        const chart = loadChartValues("jenkins-5.9.53-values.yaml");
-        assert.deepEqual(unknownValuePaths({ controller: { podAnnotations: release.inputs.values.controller.podAnnotations } }, chart, ["controller.podAnnotations"]), []);
-        assert.deepEqual(unknownValuePaths({ controller: { podAnnotation: {} } }, chart, ["controller.podAnnotations"]), ["controller.podAnnotation"]);
+        // controller.podAnnotations is the chart's free-form "Annotations for controller pod" (jenkins 5.9.53 values.yaml).
+        const chart = loadChartKeys("jenkins-5.9.53");
+        assert.deepEqual(unknownValuePaths({ controller: { podAnnotations: release.inputs.values.controller.podAnnotations } }, chart), []);
+        assert.deepEqual(unknownValuePaths({ controller: { podAnnotation: {} } }, chart), ["controller.podAnnotation"]);
         assert.ok(!JSON.stringify(release.inputs.values).includes("mock-gitea-bot-token-value"));
     });
 

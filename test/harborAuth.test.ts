@@ -106,7 +106,7 @@ describe("HarborAuth", () => {
 
     describe("harborAccount and harborApiUrl (pure)", () => {
         it("manages a robot with registry.username/password by default, over HTTPS unless insecure", () => {
-            const cfg = loadConfig("ci-stack", { get: (k) => MINIMAL[k.replace(/^ci-stack:/, "")], isSecret: () => true });
+            const cfg = loadConfig("ci-stack", { get: (k) => MINIMAL[k.replace(/^ci-stack:/, "")], isSecret: () => true, keys: () => Object.keys(MINIMAL).map((k) => `ci-stack:${k}`) });
             const a = harborAccount(cfg.registry);
             assert.equal(a.kind, "managed");
             if (a.kind !== "managed") return;

@@ -16,14 +16,13 @@ import {
     pluginValues,
     renderJcasc,
 } from "../components/jenkins";
-import { loadChartValues, unknownValuePaths } from "./support/chartValues";
+import { loadChartKeys, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
 import { ProgramRun, RecordedResource, runProgram } from "./support/mocks";
 
-const CHART_VALUES = loadChartValues("jenkins-5.9.53-values.yaml");
-// Maps the chart passes through untouched (values.yaml declares them `{}`).
-const FREE_FORM = ["controller.JCasC.configScripts", "controller.sidecars.configAutoReload.resources"];
+// The chart's key paths (test/reference, derived by `npm run refdata` from its values.yaml).
+const CHART = loadChartKeys("jenkins-5.9.53");
 
 const RES = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } };
 const JENKINS_RES = { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } };
@@ -80,7 +79,7 @@ const GITEA_FILES = { "jenkins-gitea-credentials-username": "gitea-admin", "jenk
 
 describe("jenkins plugins (pure)", () => {
     it("CHART_CORE_PLUGINS is exactly the chart's own installPlugins set", () => {
-        const chart = (CHART_VALUES.controller as any).installPlugins as string[];
+        const chart = CHART.data.values["controller.installPlugins"] as string[];
         assert.deepEqual(chart.map((p) => p.split(":")[0]), [...CHART_CORE_PLUGINS]);
         assert.deepEqual(REQUIRED_PLUGINS, ["kubernetes", "workflow-aggregator", "git", "configuration-as-code", "generic-webhook-trigger"]);
     });
@@ -139,13 +138,13 @@ describe("jenkinsValues (pure)", () => {
     });
 
     it("sets only keys the chart declares", () => {
-        assert.deepEqual(unknownValuePaths(values, CHART_VALUES, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(values, CHART), []);
     });
 
-    it("the key check catches a typo, and the free-form list is needed and short", () => {
+    it("the key check catches a typo, and the free-form rule covers exactly the pass-through maps", () => {
         const typo = { ...values, controller: { ...values.controller, admin: { ...values.controller.admin, existingSecrets: "x" }, nodeport: 1 } };
-        assert.deepEqual(unknownValuePaths(typo, CHART_VALUES, FREE_FORM), ["controller.admin.existingSecrets", "controller.nodeport"]);
-        assert.deepEqual(unknownValuePaths(values, CHART_VALUES), [
+        assert.deepEqual(unknownValuePaths(typo, CHART), ["controller.admin.existingSecrets", "controller.nodeport"]);
+        assert.deepEqual(unknownValuePaths(values, CHART, { ignoreFreeForm: true }), [
             "controller.sidecars.configAutoReload.resources.requests",
             "controller.sidecars.configAutoReload.resources.limits",
             "controller.JCasC.configScripts.system",
@@ -153,9 +152,7 @@ describe("jenkinsValues (pure)", () => {
     });
 
     it("keeps createSecret: true because the chart mounts the admin Secret only then, and its securityRealm reads those files", () => {
-        const jcasc = (CHART_VALUES.controller as any).JCasC;
-        assert.match(jcasc.securityRealm, /\$\{chart-admin-username\}/);
-        assert.match(jcasc.securityRealm, /\$\{chart-admin-password\}/);
+        assert.deepEqual(CHART.data.references["controller.JCasC.securityRealm"], ["chart-admin-username", "chart-admin-password"]);
         assert.equal(values.controller.admin.createSecret, true);
     });
 
@@ -166,7 +163,7 @@ describe("jenkinsValues (pure)", () => {
             [v.controller.installPlugins, v.controller.installLatestPlugins, v.controller.additionalPlugins],
             [pinned, false, []],
         );
-        assert.deepEqual(unknownValuePaths(v, CHART_VALUES, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(v, CHART), []);
         // Secret names follow the release name.
         assert.equal(v.controller.admin.existingSecret, "ci-admin");
         assert.equal(v.controller.additionalExistingSecrets[0]!.name, "ci-gitea-credentials");
@@ -490,7 +487,7 @@ describe("Jenkins component (mock mode)", () => {
             "cicd",
         ]);
         const v = rel.inputs.values;
-        assert.deepEqual(unknownValuePaths(v, CHART_VALUES, FREE_FORM), []);
+        assert.deepEqual(unknownValuePaths(v, CHART), []);
         assert.equal(v.controller.nodePort, 31808);
         assert.deepEqual(v.persistence, { storageClass: "fast-rwx", size: "20Gi" });
         assert.deepEqual(v.controller.tolerations, [

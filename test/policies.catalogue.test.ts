@@ -69,7 +69,7 @@ describe("policy catalogue", () => {
         }
     });
 
-    it("the image regexes agree with config/shapes.ts's imageProblem on the usual references", async () => {
+    it("the image regexes agree with config's imageProblem on the usual references", async () => {
         const { imageProblem } = await import("../config");
         const refs = ["nginx", "nginx:1.29", "nginx:latest", "10.0.24.28:30002/bootcamp/app", "10.0.24.28:30002/bootcamp/app:1.0", `app@sha256:${"c".repeat(64)}`, "gcr.io/kaniko-project/executor:v1.23.2-debug"];
         for (const ref of refs) {

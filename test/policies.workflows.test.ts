@@ -9,6 +9,27 @@ import { commentBody, MAX_OUTPUT } from "../scripts/prComment";
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOWS = [".github/workflows/pr.yaml", ".gitea/workflows/pr.yaml"];
 
+// The Pulumi CLI the project is tested with. tools/versions.env (PULUMI_VERSION=v3.274.1) is the pin
+// file once it is on main; until then this is the same number, and the test below makes both agree.
+const PULUMI_CLI = "3.274.1";
+const VERSIONS_ENV = path.join(ROOT, "tools", "versions.env");
+
+/** KEY=value lines of a shell-sourceable pin file. */
+export function pins(text: string): Record<string, string> {
+    return Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]*)=(\S*)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** `tsx X` / `bash X` / `node X` targets of an npm script's command line. */
+export function scriptFiles(command: string): string[] {
+    return [...command.matchAll(/\b(?:tsx|bash|sh|node)\s+([\w./-]+\.(?:ts|js|sh)|\.ci\/[\w.-]+)/g)].map((m) => m[1]!);
+}
+
+/** Whether `p`, taken relative to the repository root, stays inside it. */
+const inside = (p: string) => {
+    const abs = path.resolve(ROOT, p);
+    return abs === ROOT || abs.startsWith(ROOT + path.sep);
+};
+
 interface Step {
     readonly name?: string;
     readonly uses?: string;
@@ -75,6 +96,34 @@ describe("PR workflows", () => {
                 for (const p of paths) assert.ok(fs.existsSync(path.join(ROOT, p)), `${file}: ${p} does not exist`);
             });
 
+            it("points nowhere outside the repository (no ../, no absolute path)", () => {
+                for (const p of steps.flatMap(pathsOf)) {
+                    assert.ok(!path.isAbsolute(p) && inside(p), `${file}: ${p} leaves the repository`);
+                }
+                for (const s of steps) {
+                    for (const v of [s.run ?? "", ...Object.values(s.with ?? {}).map(String)]) {
+                        assert.doesNotMatch(v, /(^|[\s"'=:])\.\.\//, `${file}: step "${s.name ?? s.uses}" refers to ../`);
+                    }
+                }
+            });
+
+            it("the npm scripts it calls run files that exist in the repository", () => {
+                const scripts = steps.flatMap((s) => [s.run ?? "", ...[...(s.run ?? "").matchAll(/\bbash\s+(\S+)/g)].map((m) => fs.readFileSync(path.join(ROOT, m[1]!), "utf8"))]);
+                for (const c of scripts.flatMap(npmCalls)) {
+                    const command = scriptsOf(c.dir)[c.script] ?? "";
+                    for (const f of scriptFiles(command)) {
+                        assert.ok(inside(path.join(c.dir, f)) && fs.existsSync(path.join(ROOT, c.dir, f)), `${file}: npm run ${c.script} runs ${f}, which is missing`);
+                    }
+                }
+            });
+
+            it(`installs the Pulumi CLI at the project's pin (${PULUMI_CLI}), not the latest`, () => {
+                const installs = steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
+                assert.ok(installs.length > 0, "installs the CLI with pulumi/actions");
+                for (const s of installs) assert.equal(s.with?.["pulumi-version"], PULUMI_CLI, `${file}: ${s.name ?? s.uses} pulumi-version`);
+                assert.doesNotMatch(text, /get\.pulumi\.com/, "no second, unpinned install script");
+            });
+
             it("runs the test suite, installs the pack with npm ci and previews with it", () => {
                 assert.ok(steps.some((s) => s.run?.includes("bash .ci/run")), "runs .ci/run (npm ci, tsc, eslint, npm test)");
                 assert.ok(steps.some((s) => /npm ci --prefix policies\b/.test(s.run ?? "")), "npm ci --prefix policies");
@@ -94,6 +143,24 @@ describe("PR workflows", () => {
             });
         });
     }
+
+    if (fs.existsSync(VERSIONS_ENV)) {
+        it("the pin agrees with tools/versions.env PULUMI_VERSION", () => {
+            assert.equal(pins(fs.readFileSync(VERSIONS_ENV, "utf8")).PULUMI_VERSION?.replace(/^v/, ""), PULUMI_CLI);
+        });
+    } else {
+        it.skip("the pin agrees with tools/versions.env PULUMI_VERSION — skipped: tools/versions.env is not in this checkout yet");
+    }
+
+    it("the pin and script-file parsers find what they should", () => {
+        assert.deepEqual(pins("# c\nGO_VERSION=go1.26.8\nPULUMI_VERSION=v3.274.1\n  NOT=this\n"), { GO_VERSION: "go1.26.8", PULUMI_VERSION: "v3.274.1" });
+        assert.deepEqual(scriptFiles("tsx scripts/prComment.ts"), ["scripts/prComment.ts"]);
+        assert.deepEqual(scriptFiles("pulumi login --local && pulumi up -s dev"), []);
+        assert.deepEqual(scriptFiles("bash .ci/run && node x/y.js"), [".ci/run", "x/y.js"]);
+        assert.equal(inside("policies"), true);
+        assert.equal(inside("../shared/reference"), false);
+        assert.equal(inside("a/../../b"), false);
+    });
 
     it("the npm-call parser finds what it should (so the checks above can fail)", () => {
         assert.deepEqual(npmCalls("npm test\nnpm run lint -- --fix\nnpm ci --prefix policies\nnpm --prefix policies run build"), [

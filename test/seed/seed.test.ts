@@ -38,7 +38,7 @@ async function runSeed(config: Record<string, string> = MINIMAL): Promise<Progra
             stateHook: (a) => (a.type === T("GiteaRepository") ? { owner: "gitea_admin", fullName: `gitea_admin/${a.inputs.name}` } : undefined),
         },
         () => {
-            const cfg = loadConfig("ci-stack", { get: (k) => config[k.replace(/^ci-stack:/, "")], isSecret: () => true });
+            const cfg = loadConfig("ci-stack", { get: (k) => config[k.replace(/^ci-stack:/, "")], isSecret: () => true, keys: () => Object.keys(config).map((k) => `ci-stack:${k}`) });
             const giteaRelease = new k8s.helm.v3.Release("gitea", { chart: "gitea" });
             const jenkinsRelease = new k8s.helm.v3.Release("jenkins", { chart: "jenkins" });
             seed = new Seed(

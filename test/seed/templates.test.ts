@@ -35,6 +35,7 @@ function settings(over: Partial<PipelineSettings> = {}, registry: Partial<Pipeli
     const cfg = loadConfig("ci-stack", {
         get: (k) => MINIMAL[k.replace(/^ci-stack:/, "")],
         isSecret: (k) => (SECRET_KEYS as readonly string[]).includes(k.replace(/^ci-stack:/, "")),
+        keys: () => Object.keys(MINIMAL).map((k) => `ci-stack:${k}`),
     });
     return {
         registry: { server: cfg.registry.server, project: cfg.registry.project, insecure: cfg.registry.insecure, secretName: cfg.registry.secretName, ...registry },
@@ -356,7 +357,7 @@ describe("seed templates", () => {
                 (e: Error) =>
                     /registry.server/.test(e.message) &&
                     /deployRepoCloneUrl .* without credentials/.test(e.message) &&
-                    /images.kaniko .* :debug variant/.test(e.message) &&
+                    /images.kaniko .* not a debug variant/.test(e.message) &&
                     /images.build must not use the :latest tag/.test(e.message) &&
                     /branch "main'; rm -rf \/" is not a git branch name/.test(e.message),
             );

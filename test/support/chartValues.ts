@@ -1,38 +1,50 @@
-// Checks Helm values we set against a chart's own values.yaml (../shared/reference/charts/):
-// every key path must exist there, except below an explicitly listed free-form prefix (maps the
-// chart passes through untouched, such as JCasC configScripts or gitea.config).
+// Checks Helm values we set against the key paths a chart's values.yaml declares, as derived by
+// `npm run refdata` into test/reference/charts/ (the repository's own copy; nothing outside it is
+// read): every key path must exist there, except below a free-form map (maps the chart passes
+// through untouched, such as JCasC configScripts or gitea.config).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { joinPath, type ChartKeys } from "../../scripts/refdata";
 
-// CI clones the project next to shared/; CI_STACK_REFERENCE points elsewhere when it is not.
-export const REFERENCE = process.env.CI_STACK_REFERENCE ?? path.resolve(__dirname, "..", "..", "..", "shared", "reference");
-if (!fs.existsSync(REFERENCE)) {
-    throw new Error(`reference data not found at ${REFERENCE}: check the project out next to shared/ or set CI_STACK_REFERENCE`);
+export const REFERENCE = path.resolve(__dirname, "..", "reference");
+
+/** A chart's key set: the declared paths and the free-form ones. */
+export interface ChartRef {
+    readonly paths: ReadonlySet<string>;
+    readonly freeForm: ReadonlySet<string>;
+    readonly data: ChartKeys;
 }
 
-export function loadChartValues(file: string): Record<string, unknown> {
-    return parse(fs.readFileSync(path.join(REFERENCE, "charts", file), "utf8")) as Record<string, unknown>;
+/** test/reference/charts/<name>.json, e.g. `jenkins-5.9.53`. */
+export function loadChartKeys(name: string): ChartRef {
+    const data = JSON.parse(fs.readFileSync(path.join(REFERENCE, "charts", `${name}.json`), "utf8")) as ChartKeys;
+    return { paths: new Set(data.paths), freeForm: new Set(data.freeForm), data };
+}
+
+/** The same key set with more declared paths (and free-form ones), e.g. a sub-chart's keys. */
+export function withPaths(chart: ChartRef, paths: readonly string[], freeForm: readonly string[] = []): ChartRef {
+    return { ...chart, paths: new Set([...chart.paths, ...paths]), freeForm: new Set([...chart.freeForm, ...freeForm]) };
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /**
  * Key paths in `values` that the chart does not declare. Arrays are leaves (their items are the
- * chart's business); `freeForm` lists dotted prefixes whose subtrees are not checked (the prefix
- * itself must still exist in the chart).
+ * chart's business); subtrees of free-form maps are not checked (the map itself must exist).
+ * `opts.ignoreFreeForm` checks those subtrees too, to show which paths rely on the rule.
  */
-export function unknownValuePaths(values: unknown, chart: unknown, freeForm: readonly string[] = [], at = ""): string[] {
+export function unknownValuePaths(values: unknown, chart: ChartRef, opts: { ignoreFreeForm?: boolean } = {}, at: readonly string[] = []): string[] {
     if (!isMap(values)) return [];
     const out: string[] = [];
     for (const [k, v] of Object.entries(values)) {
-        const p = at ? `${at}.${k}` : k;
-        if (!isMap(chart) || !(k in chart)) {
+        const segs = [...at, k];
+        const p = joinPath(segs);
+        if (!chart.paths.has(p)) {
             out.push(p);
             continue;
         }
-        if (freeForm.includes(p)) continue;
-        if (isMap(v)) out.push(...unknownValuePaths(v, chart[k], freeForm, p));
+        if (!opts.ignoreFreeForm && chart.freeForm.has(p)) continue;
+        if (isMap(v)) out.push(...unknownValuePaths(v, chart, opts, segs));
     }
     return out;
 }

@@ -1,5 +1,6 @@
 // Validates Kyverno objects against the OpenAPI v3 schema of their CRD, as shipped with Kyverno
-// v1.19.0 (../shared/reference/kyverno-v1.19.0/, one CRD per file). The API server prunes unknown
+// v1.19.0 (test/reference/kyverno-v1.19.0/: one CRD per file, descriptions removed by
+// `npm run refdata`, everything else as upstream has it). The API server prunes unknown
 // fields silently, so here every object schema that declares `properties` and neither
 // `additionalProperties` nor `x-kubernetes-preserve-unknown-fields: true` rejects unknown fields:
 // a misspelt `failureActon:` fails the test instead of vanishing in the cluster.

@@ -6,7 +6,7 @@
 // Shell steps are Groovy single-quoted strings too, so `$VAR` in them is expanded by the shell,
 // from the `environment {}` block, never by Groovy — the CPS sandbox never sees a credential.
 import { stringify } from "yaml";
-import { imageProblem, Resources } from "../../../config";
+import { gitBranchProblem, imageProblem, kanikoImageProblem, registryHostProblem, repositoryComponentProblem, Resources } from "../../../config";
 
 /** Everything the generated pipeline needs to know about the stack. */
 export interface PipelineSettings {
@@ -53,34 +53,36 @@ export const KANIKO_DOCKER_CONFIG = "/kaniko/.docker";
 // (kubernetes-plugin PodTemplateBuilder.WORKSPACE_VOLUME_NAME).
 const PLUGIN_WORKSPACE_VOLUME = "workspace-volume";
 
-const HOST_PORT = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d{1,5})?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// Repository path components as the OCI distribution spec allows them.
-const REPO_COMPONENT = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
 
 /** Every problem of the settings at once; they are embedded in Groovy, YAML and shell. */
 export function pipelineSettingsProblems(s: PipelineSettings): string[] {
     const p: string[] = [];
-    if (!HOST_PORT.test(s.registry.server)) p.push(`registry.server "${s.registry.server}" must be host[:port] without scheme or path`);
-    if (!REPO_COMPONENT.test(s.registry.project)) p.push(`registry.project "${s.registry.project}" is not a registry path component`);
-    if (!REPO_COMPONENT.test(s.imageName)) p.push(`imageName "${s.imageName}" is not a registry path component`);
+    // Registry host, project and image name follow the OCI distribution reference grammar, the same
+    // functions config checks them with (a bracketed IPv6 host with a port is a valid registry).
+    const host = registryHostProblem(s.registry.server);
+    if (host) p.push(`registry.server "${s.registry.server}" ${host}`);
+    for (const [k, v] of [["registry.project", s.registry.project], ["imageName", s.imageName]] as const) {
+        const c = repositoryComponentProblem(v);
+        if (c) p.push(`${k} "${v}" ${c}`);
+    }
     if (!DNS_SUBDOMAIN.test(s.registry.secretName)) p.push(`registry.secretName "${s.registry.secretName}" is not a DNS-1123 subdomain`);
     if (!DNS_LABEL.test(s.agentNamespace)) p.push(`agentNamespace "${s.agentNamespace}" is not a DNS-1123 label`);
     for (const k of ["workspaceClaimName", "cacheClaimName"] as const) {
         if (!DNS_SUBDOMAIN.test(s[k])) p.push(`${k} "${s[k]}" is not a DNS-1123 subdomain`);
     }
     for (const k of ["kaniko", "agent", "build"] as const) {
-        const problem = imageProblem(s.images[k]);
+        // The kaniko container is kept alive with /busybox/cat, which only the debug variants ship.
+        const problem = k === "kaniko" ? kanikoImageProblem(s.images[k]) : imageProblem(s.images[k]);
         if (problem) p.push(`images.${k} ${problem}`);
     }
     const runtime = s.runtimeImage ?? RUNTIME_IMAGE;
     const rp = imageProblem(runtime);
     if (rp) p.push(`runtimeImage ${rp}`);
-    // The container is kept alive with /busybox/cat, which only the debug variants ship.
-    if (!/debug/.test(s.images.kaniko.split("@")[0]!.split("/").pop()!)) p.push(`images.kaniko "${s.images.kaniko}" must be a :debug variant`);
     for (const [k, v] of [["branch", s.branch], ["deployBranch", s.deployBranch ?? s.branch]] as const) {
-        if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(v) || v.includes("..")) p.push(`${k} "${v}" is not a git branch name`);
+        const b = gitBranchProblem(v);
+        if (b) p.push(`${k} "${v}" is not a git branch name: ${b}`);
     }
     if (!/^https?:\/\/[^\s'"\\@]+$/.test(s.deployRepoCloneUrl)) {
         p.push(`deployRepoCloneUrl "${s.deployRepoCloneUrl}" must be an http(s) URL without credentials`);
