@@ -65,15 +65,12 @@ const jenkins = new Jenkins(JENKINS, {
     nodeAddress: cfg.nodeAddress,
     workspaceClaimName: storage.workspaceClaimName,
     giteaCredentials: { username: bot.username, password: bot.token },
-    // A re-issued token restarts the controller, so JCasC reads it (its id changes, never its value).
-    credentialsRevision: bot.tokenId.apply(String),
     ...data,
 });
 
 new AgentRbac("agent-rbac", {
     namespace: namespaces.names.agents!,
     controllerServiceAccount: { name: jenkins.serviceAccountName, namespace: namespaces.names.jenkins! },
-    registrySecretName: harborAuth.secretName,
 });
 
 // Audit mode: enforcing on day one would block the charts themselves. Gitea's and Jenkins'

@@ -2,7 +2,7 @@
 // (every seed resource's create) and of a re-run (every diff: zero writes expected), and Jenkins
 // requests per N config writes for our JenkinsClient next to the `jenkins` npm client (node-jenkins).
 import { performance } from "node:perf_hooks";
-import type { CredentialInputs, FileSpec, FilesInputs, HookInputs, ItemInputs, RepoInputs } from "../components/seed/providers";
+import type { CredentialInputs, FileSpec, FilesInputs, FolderInputs, HookInputs, ItemInputs, RepoInputs } from "../components/seed/providers";
 import {
     giteaFilesProvider,
     giteaRepositoryProvider,
@@ -12,7 +12,7 @@ import {
     jenkinsJobProvider,
 } from "../components/seed/providers";
 import { JenkinsClient } from "../components/seed/jenkinsClient";
-import { appRepoFiles, deployRepoFiles, folderConfigXml, jobConfigXml } from "../components/seed/templates";
+import { appRepoFiles, deployRepoFiles, jobConfigXml } from "../components/seed/templates";
 import { GITEA_PASSWORD, GITEA_USER, start as startGitea } from "../test/support/giteaEmulator";
 import { JENKINS_PASSWORD, JENKINS_USER, start as startJenkins } from "../test/support/jenkinsEmulator";
 
@@ -60,7 +60,7 @@ async function converge(): Promise<void> {
             repo: "notes-deploy",
             files: files(deployRepoFiles({ imageName: "notes-app", image: "10.0.24.28:30002/bootcamp/notes-app:0.0.0" }), ["k8s/deployment.yaml"]),
         };
-        const folder: ItemInputs = { jenkins: j, path: "ci", configXml: folderConfigXml("Seeded") };
+        const folder: FolderInputs = { jenkins: j, path: "ci", description: "Seeded" };
         const cred: CredentialInputs = { jenkins: j, folder: "ci", credentialId: "notes-app-webhook-token", description: "", secret: "t".repeat(40) };
         const job: ItemInputs = {
             jenkins: j,
@@ -120,7 +120,7 @@ async function jenkinsWrites(n: number): Promise<void> {
     const jenkins = await startJenkins();
     try {
         const xml = (i: number) => `<project><description>write ${i}</description></project>`;
-        jenkins.state.items.set("bench", xml(0));
+        jenkins.state.setConfigXml("bench", xml(0));
 
         let mark = jenkins.log.length;
         let t0 = performance.now();

@@ -1,5 +1,6 @@
 // What the Jenkins controller may do in the agents namespace: run agent Pods through the Kubernetes
-// plugin and read the one registry Secret. A Role + RoleBinding only, never a ClusterRole.
+// plugin. A Role + RoleBinding only, never a ClusterRole, and the only rights the controller's
+// ServiceAccount has there: the chart's own agent Role is off (rbac.create: false, jenkins.ts).
 //
 // Agent Pods get no ServiceAccount of their own. Nothing in them calls the Kubernetes API: the jnlp
 // container talks to the controller, Maven to the repositories, Kaniko to Harbor with the mounted
@@ -18,15 +19,12 @@ export interface AgentRbacArgs {
     readonly namespace: pulumi.Input<string>;
     /** The Jenkins controller's ServiceAccount (the Jenkins component's `serviceAccountName`). Default: none, required. */
     readonly controllerServiceAccount: { readonly name: pulumi.Input<string>; readonly namespace: pulumi.Input<string> };
-    /** Name of the registry Secret the controller may read (HarborAuth's `secretName`). Default: none, required. */
-    readonly registrySecretName: pulumi.Input<string>;
 }
 
 export interface RbacRule {
     readonly apiGroups: string[];
     readonly resources: string[];
     readonly verbs: string[];
-    readonly resourceNames?: pulumi.Input<string>[];
 }
 
 /**
@@ -35,9 +33,11 @@ export interface RbacRule {
  * `<release>-schedule-agents` Role (charts/jenkins/templates/rbac.yaml), this one drops what our
  * setup never uses: `persistentvolumeclaims` (only the dynamicPVC workspace volume creates claims;
  * ours are made by SharedStorage), `deletecollection` and `update` (the plugin never issues them),
- * `watch`/`get` on events and list/watch on subresources (no such requests exist).
+ * `watch`/`get` on events and list/watch on subresources (no such requests exist). No Secret either:
+ * mounting harbor-auth into an agent Pod needs no right of the Pod's creator (the kubelet reads it
+ * under the Node authorizer), and nothing in the controller reads it by name.
  */
-export function agentRoleRules(registrySecretName: pulumi.Input<string>): RbacRule[] {
+export function agentRoleRules(): RbacRule[] {
     return [
         {
             apiGroups: [""],
@@ -72,26 +72,16 @@ export function agentRoleRules(registrySecretName: pulumi.Input<string>): RbacRu
             // it Pending?"). The plugin no longer watches events (TaskListenerEventWatcher is unused).
             verbs: ["list"],
         },
-        {
-            apiGroups: [""],
-            resources: ["secrets"],
-            // Mounting harbor-auth into a Pod needs no permission of the Pod's creator (the kubelet
-            // reads it under the Node authorizer); this read is for pipeline steps/diagnostics
-            // that check the credential by name. resourceNames and `get` only: `list`/`watch`
-            // cannot be limited by name and would expose every Secret in the namespace.
-            verbs: ["get"],
-            resourceNames: [registrySecretName],
-        },
     ];
 }
 
 /** Pure: the Role manifest. */
-export function agentRoleManifest(r: { name: pulumi.Input<string>; namespace: pulumi.Input<string>; registrySecretName: pulumi.Input<string> }) {
+export function agentRoleManifest(r: { name: pulumi.Input<string>; namespace: pulumi.Input<string> }) {
     return {
         apiVersion: "rbac.authorization.k8s.io/v1" as const,
         kind: "Role" as const,
         metadata: { name: r.name, namespace: r.namespace, labels: labels() },
-        rules: agentRoleRules(r.registrySecretName),
+        rules: agentRoleRules(),
     };
 }
 
@@ -123,13 +113,10 @@ export class AgentRbac extends pulumi.ComponentResource {
 
     constructor(name: string, args: AgentRbacArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cistack:platform:AgentRbac", name, {}, opts);
-        if (typeof args.registrySecretName === "string" && args.registrySecretName.length === 0) {
-            throw new pulumi.ResourceError("registrySecretName: must not be empty (the Secret rule would name no Secret)", this);
-        }
 
         const role = new k8s.rbac.v1.Role(
             `${name}-role`,
-            agentRoleManifest({ name, namespace: args.namespace, registrySecretName: args.registrySecretName }),
+            agentRoleManifest({ name, namespace: args.namespace }),
             { parent: this },
         );
         // roleRef is immutable; taking the name from the Role's output also orders the binding after it.

@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import type { Resources, StackConfig } from "../config";
 import { chartSource, releaseNameProblem } from "./helm";
 import { PART_OF } from "./namespaces";
+import { ROLLOUT_ANNOTATION, secretsDigest } from "./rollout";
 
 export type GiteaSettings = StackConfig["gitea"];
 /** The bitnami sub-charts' images (config `images.postgresql` / `images.valkey`). */
@@ -120,6 +121,8 @@ export interface GiteaValuesInput {
     /** Name of the Secret holding `username` / `password` for the admin user. */
     readonly adminSecretName: string;
     readonly webhookAllowedHosts: readonly string[];
+    /** The salted digest of the admin Secret (rollout.ts): rolls the Pod, whose init container sets the password. */
+    readonly secretsDigest?: string;
 }
 
 /** Gitea's builtin "external" (public unicast addresses, modules/hostmatcher) plus `hosts`. */
@@ -159,6 +162,9 @@ export function giteaValues(input: GiteaValuesInput) {
         // Pod reserves, and `gitea migrate` needs about what Gitea does.
         initContainers: { resources: s.resources },
         gitea: {
+            // The pod template checksums only the inline config; the init container applies the admin
+            // Secret (templates/gitea/init.yaml, configure_admin_user) only when the Pod starts.
+            ...(input.secretsDigest !== undefined ? { podAnnotations: { [ROLLOUT_ANNOTATION]: input.secretsDigest } } : {}),
             admin: {
                 existingSecret: adminSecretName,
                 // Re-applied on every Pod start, so a changed gitea.adminPassword takes effect.
@@ -248,8 +254,9 @@ export class Gitea extends pulumi.ComponentResource {
             { parent: this, retainOnDelete: args.retainOnDelete ?? true },
         );
 
-        const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? [])]).apply(([secretName, hosts]) =>
-            giteaValues({ settings: s, images: args.images, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts }),
+        const digest = secretsDigest(name, this, { "admin/username": s.adminUsername, "admin/password": password });
+        const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? []), digest]).apply(([secretName, hosts, secretsDigest]) =>
+            giteaValues({ settings: s, images: args.images, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts, secretsDigest }),
         );
 
         this.release = new k8s.helm.v3.Release(

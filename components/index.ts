@@ -1,6 +1,7 @@
 export * from "./namespaces";
 export * from "./gitea";
 export * from "./jenkins";
+export * from "./jenkinsCasc";
 export * from "./storage";
 export * from "./harborAuth";
 export * from "./giteaBot";

@@ -1,14 +1,15 @@
 // The Jenkins controller (jenkins chart 5.9.x) configured entirely as code: admin from a Secret we
-// create, plugins by policy (the chart's tested set plus ours, or a whole pinned set), and JCasC that
-// defines the Kubernetes cloud whose agent Pods share the RWX workspace, plus the Gitea credential
-// read from a Kubernetes Secret. Nothing secret ever reaches the Helm values.
+// create, plugins by policy (the chart's tested set plus ours, or a whole pinned set), and JCasC
+// (jenkinsCasc.ts) that defines the Kubernetes cloud whose agent Pods share the RWX workspace, plus
+// the Gitea credential read from a Kubernetes Secret. Nothing secret ever reaches the Helm values.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stringify } from "yaml";
 import { CHART_CORE_PLUGINS, REQUIRED_PLUGINS, Resources, STACK_PLUGINS, StackConfig, Toleration } from "../config";
 import { chartSource, releaseNameProblem } from "./helm";
+import { agentLabel, jcascConfig } from "./jenkinsCasc";
 import { PART_OF } from "./namespaces";
+import { ROLLOUT_ANNOTATION, secretsDigest } from "./rollout";
 
 export type JenkinsSettings = StackConfig["jenkins"];
 
@@ -31,12 +32,6 @@ export interface JenkinsArgs {
     readonly workspaceClaimName: pulumi.Input<string>;
     /** Gitea account behind the `gitea-credentials` credential: the pipeline's user and its access token (secret). Default: none, required. */
     readonly giteaCredentials: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
-    /**
-     * A non-secret value that changes whenever `giteaCredentials` is re-issued (the token's id).
-     * JCasC resolves `${…}` secret files only when it applies the configuration, so a rotated token
-     * reaches Jenkins by restarting the controller: this value goes into a Pod annotation. Default: none.
-     */
-    readonly credentialsRevision?: pulumi.Input<string>;
     /** Most agent containers the cloud runs at once. Default: 10 (the chart's agent.containerCap). */
     readonly containerCap?: number;
     /** Keep the release (JENKINS_HOME) and the Secrets it mounts on `pulumi destroy`. Default: true. */
@@ -77,14 +72,6 @@ export function jenkinsExternalUrl(nodeAddress: string, nodePort: number): strin
 export const adminSecretName = (name: string) => `${name}-admin`;
 /** Name of the Secret holding the Gitea account (keys `username` / `password`). */
 export const giteaSecretName = (name: string) => `${name}-gitea-credentials`;
-
-/** Id of the JCasC usernamePassword credential the seeded pipeline checks out and pushes with. */
-export const GITEA_CREDENTIALS_ID = "gitea-credentials";
-/** Name of the Kubernetes cloud and of its default pod template (the parent of every other). */
-export const CLOUD_NAME = "kubernetes";
-export const DEFAULT_POD_TEMPLATE = "default";
-/** Label of the default pod template, for `agent { label … }`. */
-export const agentLabel = (name: string) => `${name}-agent`;
 
 // ---------------------------------------------------------------------------------------------
 // Plugins
@@ -133,159 +120,6 @@ export function pluginValues(s: Pick<JenkinsSettings, "installPlugins" | "additi
 }
 
 // ---------------------------------------------------------------------------------------------
-// JCasC
-
-/** A JCasC secret reference `${file}`: a file of the chart's projected /run/secrets/additional. */
-export class JcascSecret {
-    constructor(readonly file: string) {}
-}
-
-/** JCasC document tree: plain YAML values plus secret references. */
-export type JcascNode = string | number | boolean | JcascSecret | readonly JcascNode[] | { readonly [k: string]: JcascNode };
-
-function escapeJcasc(node: JcascNode): unknown {
-    if (node instanceof JcascSecret) return `\${${node.file}}`;
-    // JCasC resolves `${...}` in every scalar (SecretSourceResolver); `^${` is its escape for a
-    // literal one, such as the Kubernetes plugin's own `${computer.jnlpmac}` — the same encoding
-    // JCasC's export writes (SecretSourceResolver.encode).
-    if (typeof node === "string") return node.replaceAll("${", "^${");
-    if (Array.isArray(node)) return node.map(escapeJcasc);
-    if (node && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, escapeJcasc(v)]));
-    return node;
-}
-
-/**
- * Pure: YAML text for one configScripts entry. Two interpolations run over it before Jenkins reads
- * it: the chart passes every configScripts value through Helm `tpl` (templates/jcasc-config.yaml),
- * so `{{` becomes `{{ "{{" }}`; then JCasC resolves `${…}`, so literal ones are written `^${`.
- * Only JcascSecret nodes stay live references.
- */
-export function renderJcasc(doc: JcascNode): string {
-    const text = stringify(escapeJcasc(doc), { lineWidth: 0 });
-    return text.replace(/\{\{/g, '{{ "{{" }}');
-}
-
-export interface JcascInput {
-    /** Helm release name (the component name). */
-    readonly releaseName: string;
-    readonly namespace: string;
-    readonly agentNamespace: string;
-    /** Jenkins' own URL (links in mails and the UI): the NodePort URL. */
-    readonly externalUrl: string;
-    readonly workspaceClaimName: string;
-    readonly agentImage: string;
-    readonly agentResources: Resources;
-    readonly containerCap: number;
-}
-
-// Where the chart mounts controller.additionalExistingSecrets: /run/secrets/additional/<name>-<key>
-// (templates/jenkins-controller-statefulset.yaml), which JCasC's file secret source reads via $SECRETS.
-const secretFile = (secretName: string, key: string) => new JcascSecret(`${secretName}-${key}`);
-
-/** Pure: the JCasC documents, one configScripts entry each. */
-export function jcascDocuments(c: JcascInput): Record<string, JcascNode> {
-    const r = c.agentResources;
-    const gitea = giteaSecretName(c.releaseName);
-    return {
-        system: {
-            jenkins: {
-                // Builds never run on the controller, only in agent Pods.
-                numExecutors: 0,
-                // Agents connect over WebSocket through the HTTP Service; the inbound TCP port is closed.
-                slaveAgentPort: -1,
-            },
-            unclassified: { location: { url: `${c.externalUrl}/` } },
-        },
-        "kubernetes-cloud": {
-            jenkins: {
-                clouds: [
-                    {
-                        kubernetes: {
-                            name: CLOUD_NAME,
-                            // No serverUrl: the plugin then uses the in-cluster API and the
-                            // controller's ServiceAccount token.
-                            namespace: c.agentNamespace,
-                            jenkinsUrl: jenkinsInClusterUrl(c.releaseName, c.namespace),
-                            webSocket: true,
-                            containerCapStr: String(c.containerCap),
-                            // The default template becomes the parent of every template, including a
-                            // pipeline's own podTemplate/kubernetes agent: they all get the shared
-                            // workspace and the jnlp container below.
-                            defaultsProviderTemplate: DEFAULT_POD_TEMPLATE,
-                            // app.kubernetes.io/name satisfies require-app-label for every build Pod
-                            // (the agents namespace is never exempt from the policies).
-                            podLabels: [
-                                { key: "app.kubernetes.io/name", value: "jenkins-agent" },
-                                { key: "app.kubernetes.io/part-of", value: PART_OF },
-                                { key: "app.kubernetes.io/component", value: "jenkins-agent" },
-                            ],
-                            templates: [
-                                {
-                                    name: DEFAULT_POD_TEMPLATE,
-                                    label: agentLabel(c.releaseName),
-                                    namespace: c.agentNamespace,
-                                    nodeUsageMode: "NORMAL",
-                                    podRetention: "never",
-                                    workspaceVolume: {
-                                        persistentVolumeClaimWorkspaceVolume: { claimName: c.workspaceClaimName, readOnly: false },
-                                    },
-                                    // No API token in build Pods: nothing in them calls the API (AgentRbac).
-                                    // A child template's yaml would replace this one under the default
-                                    // "override" strategy; inheriting "merge" keeps it.
-                                    yaml: stringify({ spec: { automountServiceAccountToken: false } }),
-                                    yamlMergeStrategy: "merge",
-                                    inheritYamlMergeStrategy: true,
-                                    containers: [
-                                        {
-                                            name: "jnlp",
-                                            image: c.agentImage,
-                                            // Substituted by the Kubernetes plugin at launch (PodTemplateBuilder),
-                                            // so JCasC must leave it alone: renderJcasc writes `^${`.
-                                            args: "${computer.jnlpmac} ${computer.name}",
-                                            workingDir: "/home/jenkins/agent",
-                                            resourceRequestCpu: r.requests.cpu,
-                                            resourceRequestMemory: r.requests.memory,
-                                            resourceLimitCpu: r.limits.cpu,
-                                            resourceLimitMemory: r.limits.memory,
-                                        },
-                                    ],
-                                },
-                            ],
-                        },
-                    },
-                ],
-            },
-        },
-        credentials: {
-            credentials: {
-                system: {
-                    domainCredentials: [
-                        {
-                            credentials: [
-                                {
-                                    usernamePassword: {
-                                        scope: "GLOBAL",
-                                        id: GITEA_CREDENTIALS_ID,
-                                        description: `Gitea account (Kubernetes Secret ${c.namespace}/${gitea})`,
-                                        username: secretFile(gitea, "username"),
-                                        password: secretFile(gitea, "password"),
-                                    },
-                                },
-                            ],
-                        },
-                    ],
-                },
-            },
-        },
-    };
-}
-
-/** Pure: `controller.JCasC.configScripts`, ready for the chart's `tpl` and JCasC's interpolation. */
-export function jcascConfig(c: JcascInput): Record<string, string> {
-    return Object.fromEntries(Object.entries(jcascDocuments(c)).map(([k, doc]) => [k, renderJcasc(doc)]));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Helm values
 
 // The config-reload sidecar (and its init twin) get no resources from the chart (values: `{}`);
@@ -297,16 +131,12 @@ export const CONFIG_RELOAD_RESOURCES: Resources = {
 
 export interface JenkinsValuesInput {
     readonly releaseName: string;
-    readonly agentNamespace: string;
     readonly settings: Pick<JenkinsSettings, "nodePort" | "storageSize" | "tolerations" | "additionalPlugins" | "installPlugins" | "resources">;
     readonly storageClass: string;
     readonly configScripts: Record<string, string>;
-    /** See JenkinsArgs.credentialsRevision; undefined: no annotation. */
-    readonly credentialsRevision?: string;
+    /** The salted digest of the Secrets the controller reads (rollout.ts); rolls the Pod when they change. */
+    readonly secretsDigest?: string;
 }
-
-/** Pod annotation that rolls the controller when the Gitea credential is re-issued. */
-export const CREDENTIALS_REVISION_ANNOTATION = "ci-stack.dev/gitea-credentials-revision";
 
 /** Pure: values for the jenkins chart 5.9.x. Holds Secret names only, never a secret value. */
 export function jenkinsValues(v: JenkinsValuesInput) {
@@ -334,8 +164,10 @@ export function jenkinsValues(v: JenkinsValuesInput) {
                 { name: gitea, keyName: "password" },
             ],
             ...pluginValues(s),
-            ...(v.credentialsRevision !== undefined ? { podAnnotations: { [CREDENTIALS_REVISION_ANNOTATION]: v.credentialsRevision } } : {}),
             resources: resources(s.resources),
+            // The StatefulSet's pod template carries only a checksum of the chart's own config.yaml:
+            // a changed admin or Gitea Secret would reach Jenkins only at the next Pod start.
+            ...(v.secretsDigest !== undefined ? { podAnnotations: { [ROLLOUT_ANNOTATION]: v.secretsDigest } } : {}),
             tolerations: s.tolerations.map((t: Toleration) => ({ ...t })),
             sidecars: { configAutoReload: { resources: resources(CONFIG_RELOAD_RESOURCES) } },
             JCasC: {
@@ -347,10 +179,40 @@ export function jenkinsValues(v: JenkinsValuesInput) {
                 configScripts: v.configScripts,
             },
         },
-        // Only placement of the chart's own Role "<fullname>-schedule-agents" (templates/rbac.yaml):
-        // in the agent namespace, where the cloud starts Pods, not the policy-exempt controller one.
-        agent: { namespace: v.agentNamespace },
+        // The chart's RBAC would add to ours, not replace it: its "<fullname>-schedule-agents" Role
+        // (templates/rbac.yaml, chart 5.9.53) grants create/delete/deletecollection/patch/update on
+        // pods and persistentvolumeclaims to the same ServiceAccount, so AgentRbac would narrow
+        // nothing and the controller could delete the protected shared claims. Off; what else it
+        // gave (the reload sidecar's ConfigMap reads) is configReloadRbac below.
+        rbac: { create: false },
         persistence: { storageClass: v.storageClass, size: s.storageSize },
+    };
+}
+
+/**
+ * Pure: the Role and RoleBinding the chart's templates/rbac.yaml would have made for the JCasC reload
+ * sidecar (k8s-sidecar, and its init twin, list and watch the ConfigMaps labelled
+ * `<fullname>-jenkins-config` in the controller's namespace; its default RESOURCE is configmap):
+ * the same rules, `get`/`list`/`watch` on configmaps there, under names of our own — the chart's
+ * `<fullname>-casc-reload` would collide with the chart's Role while an upgrade from rbac.create
+ * true is in flight, and Helm would then delete ours with it.
+ */
+export function configReloadRbac(r: { name: string; namespace: pulumi.Input<string>; serviceAccount: pulumi.Input<string> }) {
+    const metadata = { name: r.name, namespace: r.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": "jenkins" } };
+    return {
+        role: {
+            apiVersion: "rbac.authorization.k8s.io/v1" as const,
+            kind: "Role" as const,
+            metadata,
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+        },
+        binding: {
+            apiVersion: "rbac.authorization.k8s.io/v1" as const,
+            kind: "RoleBinding" as const,
+            metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: r.name },
+            subjects: [{ kind: "ServiceAccount", name: r.serviceAccount, namespace: r.namespace }],
+        },
     };
 }
 
@@ -436,21 +298,31 @@ export class Jenkins extends pulumi.ComponentResource {
             { parent: this, retainOnDelete },
         );
 
+        // Rolls the controller when a Secret it reads changes: JCasC reads the projected files (the
+        // admin's, the Gitea account's) only when it applies a configuration, at Pod start.
+        const digest = secretsDigest(name, this, {
+            "admin/username": s.adminUsername,
+            "admin/password": password,
+            "gitea/username": args.giteaCredentials.username,
+            "gitea/password": args.giteaCredentials.password,
+        });
+
         const externalUrl = pulumi.output(args.nodeAddress).apply((addr) => jenkinsExternalUrl(addr, s.nodePort));
         const values = pulumi
-            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl, args.credentialsRevision])
-            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl, credentialsRevision]) =>
+            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl, digest])
+            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl, secretsDigest]) =>
                 jenkinsValues({
                     releaseName: name,
-                    agentNamespace,
                     settings: s,
                     storageClass,
-                    ...(credentialsRevision !== undefined ? { credentialsRevision } : {}),
+                    secretsDigest,
                     configScripts: jcascConfig({
                         releaseName: name,
                         namespace,
                         agentNamespace,
                         externalUrl: extUrl,
+                        jenkinsUrl: jenkinsInClusterUrl(name, namespace),
+                        giteaSecretName: giteaSecretName(name),
                         workspaceClaimName,
                         agentImage: args.images.agent,
                         agentResources: args.agents.resources,
@@ -458,6 +330,17 @@ export class Jenkins extends pulumi.ComponentResource {
                     }),
                 }),
             );
+
+        // Before the release: the sidecar's init twin lists the ConfigMaps once at Pod start. Retained
+        // with the release, whose sidecar keeps needing it.
+        const reload = configReloadRbac({ name: `${chartFullname(name)}-config-reload`, namespace: args.namespace, serviceAccount: chartFullname(name) });
+        const reloadRole = new k8s.rbac.v1.Role(`${name}-config-reload-role`, reload.role, { parent: this, retainOnDelete });
+        const reloadBinding = new k8s.rbac.v1.RoleBinding(
+            `${name}-config-reload-binding`,
+            // roleRef from the Role's output: ordered after it.
+            { ...reload.binding, roleRef: { ...reload.binding.roleRef, name: reloadRole.metadata.name } },
+            { parent: this, retainOnDelete },
+        );
 
         this.release = new k8s.helm.v3.Release(
             name,
@@ -472,7 +355,7 @@ export class Jenkins extends pulumi.ComponentResource {
                 values,
             },
             // The release owns JENKINS_HOME's PVC: jobs, build history, folder credentials.
-            { parent: this, dependsOn: [adminSecret, giteaSecret], retainOnDelete, protect: args.protect ?? true },
+            { parent: this, dependsOn: [adminSecret, giteaSecret, reloadRole, reloadBinding], retainOnDelete, protect: args.protect ?? true },
         );
 
         // Derived from the release's status so consumers (the seed, AgentRbac) wait until it is deployed.

@@ -57,6 +57,8 @@ export interface KeyDef<S extends z.ZodType = z.ZodType> {
 // The key table. Key names are `<area>.<name>`; the full key is `<project>:<area>.<name>`.
 
 const def = <S extends z.ZodType>(d: KeyDef<S>): KeyDef<S> => d;
+// A rotation counter: bumping it re-issues a credential.
+const counter = z.number().int("must be an integer").min(0, "must be 0 or more");
 
 export const CONFIG_KEYS = {
     nodeAddress: def({
@@ -136,12 +138,7 @@ export const CONFIG_KEYS = {
         unset: "the stack creates the robot",
         schema: z.string().min(8, "must be at least 8 characters (Harbor's robot secret rule)"),
     }),
-    "registry.robotRotation": def({
-        type: "integer",
-        description: "Bump to issue the stack's robot account a new secret (harbor-auth follows in the same run).",
-        default: 0,
-        schema: z.number().int("must be an integer").min(0, "must be 0 or more"),
-    }),
+    "registry.robotRotation": def({ type: "integer", description: "Bump to issue the stack's robot account a new secret (harbor-auth follows in the same run).", default: 0, schema: counter }),
     "registry.insecure": def({
         type: "boolean",
         description: "The registry speaks plain HTTP (Kaniko gets --insecure/--skip-tls-verify flags only then).",
@@ -239,18 +236,8 @@ export const CONFIG_KEYS = {
         optional: true,
         schema: z.string().min(8, "must be at least 8 characters (Gitea's MIN_PASSWORD_LENGTH)"),
     }),
-    "gitea.botUsername": def({
-        type: "string",
-        description: "Gitea user the pipeline clones and pushes as: restricted, never an admin, a collaborator on the two seeded repositories only; Jenkins holds its access token, never a password.",
-        default: "jenkins-bot",
-        schema: checked(giteaUserNameProblem),
-    }),
-    "gitea.botTokenRotation": def({
-        type: "integer",
-        description: "Bump to re-issue the pipeline user's access token (Jenkins' gitea-credentials follows in the same run).",
-        default: 0,
-        schema: z.number().int("must be an integer").min(0, "must be 0 or more"),
-    }),
+    "gitea.botUsername": def({ type: "string", description: "Gitea user the pipeline clones and pushes as: restricted, never an admin, a collaborator on the two seeded repositories only; Jenkins holds its access token, never a password.", default: "jenkins-bot", schema: checked(giteaUserNameProblem) }),
+    "gitea.botTokenRotation": def({ type: "integer", description: "Bump to re-issue the pipeline user's access token (Jenkins' gitea-credentials follows in the same run).", default: 0, schema: counter }),
     "gitea.postgresql": def({
         type: "boolean",
         description: "Run the single-node postgresql sub-chart (the HA postgresql-ha is always off).",

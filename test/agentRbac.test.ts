@@ -17,13 +17,12 @@ const EXPECTED_RULES = [
     { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
     { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
     { apiGroups: [""], resources: ["events"], verbs: ["list"] },
-    { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["harbor-auth"] },
 ];
 
 /** What a rule set allows, as "verb resource[/name]" strings, for subset checks. */
-function grants(rules: { resources: string[]; verbs: string[]; resourceNames?: unknown[] }[]): Set<string> {
+function grants(rules: { resources: string[]; verbs: string[] }[]): Set<string> {
     const out = new Set<string>();
-    for (const r of rules) for (const res of r.resources) for (const v of r.verbs) for (const n of r.resourceNames ?? ["*"]) out.add(`${v} ${res}/${String(n)}`);
+    for (const r of rules) for (const res of r.resources) for (const v of r.verbs) out.add(`${v} ${res}`);
     return out;
 }
 
@@ -33,7 +32,6 @@ async function rbacFromConfig(config: Record<string, string>, controllerSa = { n
         const rbac = new AgentRbac("agent-rbac", {
             namespace: cfg.agents.namespace,
             controllerServiceAccount: { name: pulumi.output(controllerSa.name), namespace: controllerSa.namespace },
-            registrySecretName: cfg.registry.secretName,
         });
         return { roleName: rbac.roleName };
     });
@@ -43,23 +41,22 @@ async function rbacFromConfig(config: Record<string, string>, controllerSa = { n
 
 describe("AgentRbac", () => {
     describe("manifests (pure)", () => {
-        it("grants exactly the verbs the Kubernetes plugin uses, secrets only by name", () => {
-            assert.deepEqual(agentRoleRules("harbor-auth"), EXPECTED_RULES);
+        it("grants exactly the verbs the Kubernetes plugin uses, and no Secret", () => {
+            assert.deepEqual(agentRoleRules(), EXPECTED_RULES);
+            assert.ok(!JSON.stringify(agentRoleRules()).includes("secrets"));
         });
 
-        it("stays within the jenkins chart 5.9.53's own agent Role, apart from the named Secret", () => {
+        it("stays within the jenkins chart 5.9.53's own agent Role", () => {
             // charts/jenkins/templates/rbac.yaml, Role <release>-schedule-agents (chart 5.9.53).
             const chart = grants([
                 { resources: ["pods", "pods/exec", "pods/log", "persistentvolumeclaims", "events"], verbs: ["get", "list", "watch"] },
                 { resources: ["pods", "pods/exec", "persistentvolumeclaims"], verbs: ["create", "delete", "deletecollection", "patch", "update"] },
             ]);
-            const ours = [...grants(agentRoleRules("harbor-auth"))].filter((g) => !g.startsWith("get secrets/"));
-            assert.deepEqual(ours.filter((g) => !chart.has(g)), []);
-            assert.deepEqual([...grants(agentRoleRules("harbor-auth"))].filter((g) => g.includes("secrets")), ["get secrets/harbor-auth"]);
+            assert.deepEqual([...grants(agentRoleRules())].filter((g) => !chart.has(g)), []);
         });
 
         it("builds the exact Role and RoleBinding, valid against the schema", async () => {
-            const role = agentRoleManifest({ name: "agent-rbac", namespace: "jenkins-agents", registrySecretName: "harbor-auth" });
+            const role = agentRoleManifest({ name: "agent-rbac", namespace: "jenkins-agents" });
             assert.deepEqual(role, {
                 apiVersion: "rbac.authorization.k8s.io/v1",
                 kind: "Role",
@@ -116,34 +113,22 @@ describe("AgentRbac", () => {
             assert.deepEqual(outputs, { roleName: "agent-rbac" });
         });
 
-        it("follows overrides: agents namespace, secret name, controller ServiceAccount", async () => {
-            const { recorder } = await rbacFromConfig(
-                { ...MINIMAL, "agents.namespace": "builds", "registry.secretName": "registry-push" },
-                { name: "ci-jenkins", namespace: "ci" },
-            );
+        it("follows overrides: agents namespace, controller ServiceAccount", async () => {
+            const { recorder } = await rbacFromConfig({ ...MINIMAL, "agents.namespace": "builds" }, { name: "ci-jenkins", namespace: "ci" });
             const role = recorder.one(ROLE);
             const binding = recorder.one(BINDING);
             assert.deepEqual([role.inputs.metadata.namespace, binding.inputs.metadata.namespace], ["builds", "builds"]);
-            assert.deepEqual(role.inputs.rules.at(-1), { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["registry-push"] });
             assert.deepEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "ci-jenkins", namespace: "ci" }]);
         });
 
         it("derives child names from the component name, so two instances never collide", async () => {
             const run = await runProgram({ ...MINIMAL }, { secretKeys: SECRET_KEYS }, async () => {
-                const a = new AgentRbac("a", { namespace: "x", controllerServiceAccount: { name: "j", namespace: "j" }, registrySecretName: "s" });
+                const a = new AgentRbac("a", { namespace: "x", controllerServiceAccount: { name: "j", namespace: "j" } });
                 assert.equal(await resolve(a.roleName), "a");
-                new AgentRbac("b", { namespace: "y", controllerServiceAccount: { name: "j", namespace: "j" }, registrySecretName: "s" });
+                new AgentRbac("b", { namespace: "y", controllerServiceAccount: { name: "j", namespace: "j" } });
             });
             if (run.error) throw run.error;
             assert.deepEqual(run.recorder.ofType(ROLE).map((r) => [r.name, r.inputs.metadata.name]), [["a-role", "a"], ["b-role", "b"]]);
-        });
-
-        it("rejects an empty registry Secret name", async () => {
-            const run = await runProgram({ ...MINIMAL }, { secretKeys: SECRET_KEYS }, () => {
-                new AgentRbac("r", { namespace: "x", controllerServiceAccount: { name: "j", namespace: "j" }, registrySecretName: "" });
-            });
-            assert.match(String(run.error), /registrySecretName: must not be empty/);
-            assert.equal(run.recorder.ofType(ROLE).length, 0);
         });
     });
 });

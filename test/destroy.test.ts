@@ -89,7 +89,7 @@ async function program(over: Record<string, string> = {}): Promise<RecordedResou
 /**
  * Creates every seed resource of a program run against fresh emulators with the run's own inputs,
  * destroys them in reverse order, and reads each back: what is still there was kept. `preexisting`
- * puts the repositories in place first, so the seed adopts them.
+ * puts the repositories, the Jenkins folder and the job in place first, so the seed adopts them.
  */
 async function seedDestroy(resources: readonly RecordedResource[], preexisting = false): Promise<Map<string, Outcome>> {
     const dyn = resources.filter((r) => r.type.startsWith(DYNAMIC));
@@ -111,7 +111,11 @@ async function seedDestroy(resources: readonly RecordedResource[], preexisting =
         };
         const ofKind = (k: string) => dyn.filter((r) => r.type.endsWith(`:${k}`)).sort((a, b) => a.name.localeCompare(b.name));
         assert.deepEqual(dyn.filter((r) => !SEED_ORDER.some((k) => r.type.endsWith(`:${k}`))).map((r) => r.type), [], "a dynamic kind missing from SEED_ORDER");
-        if (preexisting) for (const r of ofKind("GiteaRepository")) gitea.state.addRepo(g.username, String(r.inputs.name), { description: "existed before the seed" });
+        if (preexisting) {
+            for (const r of ofKind("GiteaRepository")) gitea.state.addRepo(g.username, String(r.inputs.name), { description: "existed before the seed" });
+            for (const r of ofKind("JenkinsFolder")) jenkins.state.addFolder(String(r.inputs.path));
+            for (const r of ofKind("JenkinsJob")) jenkins.state.setConfigXml(String(r.inputs.path), "<flow-definition><description>existed before the seed</description></flow-definition>");
+        }
         const created = new Map<string, { id: string; outs?: Record<string, unknown> }>();
         for (const k of SEED_ORDER) for (const r of ofKind(k)) created.set(r.name, await seedProvider.create(inputsOf(r)));
         for (const k of [...SEED_ORDER].reverse()) for (const r of ofKind(k)) await seedProvider.delete!(created.get(r.name)!.id, created.get(r.name)!.outs!);
@@ -144,6 +148,15 @@ describe("docs/destroy.md: what `pulumi destroy` removes", function () {
     const rowOf = (r: RecordedResource): Row[] => rows.filter((row) => row.type === r.type && row.names.some((n) => n.test(r.name)));
     const outcome = (r: RecordedResource, seed: Map<string, Outcome>): Outcome =>
         r.type.startsWith(DYNAMIC) ? seed.get(r.name)! : r.retainOnDelete ? "kept" : "removed";
+
+    it("the seed never deletes what it did not create: an adopted Jenkins folder and job are kept (seed.md)", () => {
+        const jenkinsKinds = runs.base!.filter((r) => r.type === `${DYNAMIC}seed:JenkinsFolder` || r.type === `${DYNAMIC}seed:JenkinsJob`).map((r) => r.name);
+        assert.deepEqual(jenkinsKinds.sort(), ["seed-folder", "seed-job"]);
+        for (const name of jenkinsKinds) {
+            assert.equal(seeds.base!.get(name), "removed", `${name}: made by the seed, removed`);
+            assert.equal(seeds.deleteReposAdopted!.get(name), "kept", `${name}: adopted, kept`);
+        }
+    });
 
     it("the table parses, and README points at it", () => {
         assert.ok(rows.length >= 10, `only ${rows.length} rows`);

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfigSource, StackConfig } from "../config";
 import { bitnamiImage, Gitea, giteaApiUrl, giteaExternalUrl, giteaFullname, giteaValues, SUBCHART_RESOURCES } from "../components/gitea";
 import { chartSource } from "../components/helm";
+import { rolloutDigest, ROLLOUT_ANNOTATION } from "../components/rollout";
 import { loadChartKeys, unknownValuePaths, withPaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
@@ -98,6 +99,14 @@ function keyPaths(v: unknown, at = ""): string[] {
 describe("giteaValues (pure)", () => {
     it("builds the exact values for the config defaults", () => {
         assert.deepEqual(valuesFor(), DEFAULT_VALUES);
+    });
+
+    it("puts the Secrets' digest on the pod template (gitea.podAnnotations), only when given", () => {
+        const cfg = configOf({ ...MINIMAL });
+        const v = giteaValues({ settings: cfg.gitea, images: cfg.images, storageClass: "longhorn", nodeAddress: "n", adminSecretName: "gitea-admin", webhookAllowedHosts: [], secretsDigest: "0123456789abcdef0123456789abcdef" });
+        assert.deepEqual(v.gitea.podAnnotations, { "ci-stack/secrets-rollout": "0123456789abcdef0123456789abcdef" });
+        assert.deepEqual(unknownValuePaths(v, CHART), []);
+        assert.equal("podAnnotations" in valuesFor().gitea, false);
     });
 
     it("sets only keys the chart (or its sub-charts) declares", () => {
@@ -302,11 +311,13 @@ describe("Gitea component (mock mode)", () => {
             run.recorder.childrenOf(comp).map((r) => [r.type, r.name]),
             [
                 [RANDOM, "gitea-admin-password"],
+                [RANDOM, "gitea-rollout-salt"],
                 [SECRET, "gitea-admin"],
                 [RELEASE, "gitea"],
             ],
         );
-        assert.deepEqual(run.recorder.one(RANDOM).inputs, { length: 24, special: false });
+        assert.deepEqual(run.recorder.one(RANDOM, (r) => r.name === "gitea-admin-password").inputs, { length: 24, special: false });
+        assert.deepEqual(run.recorder.one(RANDOM, (r) => r.name === "gitea-rollout-salt").inputs, { length: 32, special: false });
     });
 
     it("the release: pinned chart, explicit name, config namespace, data kept", () => {
@@ -322,7 +333,9 @@ describe("Gitea component (mock mode)", () => {
             timeout: 600,
             compat: "true", // added by @pulumi/kubernetes itself
         });
-        assert.deepEqual(values, DEFAULT_VALUES);
+        // The pod template carries the salted digest of the admin Secret, so a new password rolls the Pod.
+        const digest = rolloutDigest("mock-gitea-rollout-salt-password", { "admin/username": "gitea-admin", "admin/password": "mock-gitea-admin-password-password" });
+        assert.deepEqual(values, { ...DEFAULT_VALUES, gitea: { ...DEFAULT_VALUES.gitea, podAnnotations: { [ROLLOUT_ANNOTATION]: digest } } });
         assert.equal(rel.protect, true);
         assert.equal(rel.retainOnDelete, true);
     });
@@ -368,7 +381,7 @@ describe("Gitea component (mock mode)", () => {
     it("a configured password: no RandomPassword, used in the Secret, absent from values and clear outputs", async () => {
         const r = await runGitea({ ...MINIMAL, "gitea.adminPassword": ADMIN_PASSWORD, "gitea.adminUsername": "root-user" });
         if (r.error) throw r.error;
-        assert.deepEqual(r.recorder.ofType(RANDOM), []);
+        assert.deepEqual(r.recorder.ofType(RANDOM).map((x) => x.name), ["gitea-rollout-salt"]);
         const sec = r.recorder.one(SECRET);
         assert.deepEqual(sec.inputs.stringData, { username: "root-user", password: ADMIN_PASSWORD });
         assert.deepEqual(sec.secretPaths, ["stringData"]);
@@ -417,7 +430,7 @@ describe("Gitea component (mock mode)", () => {
         assert.equal(sec.name, "code-admin");
         assert.equal(sec.retainOnDelete, false, "follows the release's retainOnDelete");
         assert.deepEqual([sec.inputs.metadata.name, sec.inputs.metadata.namespace], ["code-admin", "scm"]);
-        assert.equal(r.recorder.one(RANDOM).name, "code-admin-password");
+        assert.deepEqual(r.recorder.ofType(RANDOM).map((x) => x.name), ["code-admin-password", "code-rollout-salt"]);
         assert.deepEqual(r.outputs, {
             apiUrl: "http://code-gitea-http.scm.svc.cluster.local:3000",
             externalUrl: "http://git.lab.internal:31000",

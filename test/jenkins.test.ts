@@ -1,21 +1,11 @@
 import * as assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { CHART_CORE_PLUGINS, loadConfig, StackConfig } from "../config";
-import {
-    CONFIG_RELOAD_RESOURCES,
-    GITEA_CREDENTIALS_ID,
-    Jenkins,
-    JcascInput,
-    JcascSecret,
-    REQUIRED_PLUGINS,
-    chartFullname,
-    jcascConfig,
-    jenkinsServiceHost,
-    jenkinsValues,
-    pluginValues,
-    renderJcasc,
-} from "../components/jenkins";
+import { CONFIG_RELOAD_RESOURCES, Jenkins, REQUIRED_PLUGINS, chartFullname, jenkinsServiceHost, jenkinsValues, pluginValues } from "../components/jenkins";
+import { GITEA_CREDENTIALS_ID, JcascInput, JcascSecret, jcascConfig, renderJcasc } from "../components/jenkinsCasc";
+import { rolloutDigest } from "../components/rollout";
 import { loadChartKeys, unknownValuePaths } from "./support/chartValues";
 import { MINIMAL, SECRET_KEYS, devStackConfig } from "./support/fixtures";
 import { assertValidK8s } from "./support/k8sSchema";
@@ -32,6 +22,8 @@ const JCASC: JcascInput = {
     namespace: "jenkins",
     agentNamespace: "jenkins-agents",
     externalUrl: "http://10.0.24.28:30808",
+    jenkinsUrl: "http://jenkins.jenkins.svc.cluster.local:8080",
+    giteaSecretName: "jenkins-gitea-credentials",
     workspaceClaimName: "agents-workspace",
     agentImage: "jenkins/inbound-agent:3385.vf1123fb_515da_-1",
     agentResources: RES,
@@ -113,7 +105,7 @@ describe("jenkins plugins (pure)", () => {
 
 describe("jenkinsValues (pure)", () => {
     const scripts = { system: "a: 1\n" };
-    const values = jenkinsValues({ releaseName: "jenkins", agentNamespace: "jenkins-agents", settings: SETTINGS, storageClass: "longhorn", configScripts: scripts });
+    const values = jenkinsValues({ releaseName: "jenkins", settings: SETTINGS, storageClass: "longhorn", configScripts: scripts });
 
     it("builds the exact values for the config defaults", () => {
         assert.deepEqual(values, {
@@ -132,7 +124,7 @@ describe("jenkinsValues (pure)", () => {
                 sidecars: { configAutoReload: { resources: CONFIG_RELOAD_RESOURCES } },
                 JCasC: { defaultConfig: false, configScripts: scripts },
             },
-            agent: { namespace: "jenkins-agents" },
+            rbac: { create: false },
             persistence: { storageClass: "longhorn", size: "10Gi" },
         });
     });
@@ -158,7 +150,7 @@ describe("jenkinsValues (pure)", () => {
 
     it("a pinned set goes to installPlugins with installLatestPlugins off", () => {
         const pinned = ["kubernetes:1", "workflow-aggregator:2", "git:3", "configuration-as-code:4", "generic-webhook-trigger:5"];
-        const v = jenkinsValues({ releaseName: "ci", agentNamespace: "b", settings: { ...SETTINGS, installPlugins: pinned }, storageClass: "x", configScripts: {} });
+        const v = jenkinsValues({ releaseName: "ci", settings: { ...SETTINGS, installPlugins: pinned }, storageClass: "x", configScripts: {} });
         assert.deepEqual(
             [v.controller.installPlugins, v.controller.installLatestPlugins, v.controller.additionalPlugins],
             [pinned, false, []],
@@ -213,6 +205,8 @@ describe("jcascConfig (pure)", () => {
                             ],
                             templates: [
                                 {
+                                    // Pinned: a change of the digest's input renames the template for every running agent.
+                                    id: "817f4c7b2e2d72d5c2e142566f70bb7f4e18415c04e84c5918acd6e416bbc9bc",
                                     name: "default",
                                     label: "jenkins-agent",
                                     namespace: "jenkins-agents",
@@ -273,10 +267,26 @@ describe("jcascConfig (pure)", () => {
     });
 
     it("the referenced secret files are exactly those the values project", () => {
-        const v = jenkinsValues({ releaseName: "jenkins", agentNamespace: "a", settings: SETTINGS, storageClass: "x", configScripts: scripts });
+        const v = jenkinsValues({ releaseName: "jenkins", settings: SETTINGS, storageClass: "x", configScripts: scripts });
         const projected = v.controller.additionalExistingSecrets.map((s) => `${s.name}-${s.keyName}`);
         const referenced = [...Object.values(scripts).join("\n").matchAll(/(?<!\^)\$\{([^}]+)\}/g)].map((m) => m[1]);
         assert.deepEqual(referenced, projected);
+    });
+
+    it("the default pod template has a stable id, so agents keep their template across JCasC applies and restarts", () => {
+        // kubernetes-plugin PodTemplate.java: the @DataBoundConstructor JCasC calls gives a template
+        // without `id` a random UUID, on every apply; KubernetesSlave keeps the id of its template and
+        // KubernetesCloud.getTemplateById looks it up later.
+        const jcascApply = (text: string) =>
+            (effective(text).jenkins.clouds[0].kubernetes.templates as { id?: string }[]).map((t) => (t.id && t.id !== "" ? t.id : randomUUID()));
+        const text = jcascConfig(JCASC)["kubernetes-cloud"]!;
+        const first = jcascApply(text);
+        assert.deepEqual(jcascApply(jcascConfig(JCASC)["kubernetes-cloud"]!), first, "same config, same id");
+        assert.match(first[0]!, /^[0-9a-f]{64}$/);
+        // Like the chart's own template (charts/jenkins/templates/_helpers.tpl: id: sha256 of the agent
+        // values), it is a digest of the template, so a changed template is a new one.
+        const changed = jcascApply(jcascConfig({ ...JCASC, agentImage: "jenkins/inbound-agent:other" })["kubernetes-cloud"]!);
+        assert.notDeepEqual(changed, first);
     });
 
     it("JCasC escape: the plugin's own ${computer.*} is written ^${ so JCasC leaves it", () => {
@@ -309,6 +319,7 @@ describe("jcascConfig (pure)", () => {
                 releaseName: "ci",
                 namespace: "cicd",
                 agentNamespace: "builds",
+                jenkinsUrl: "http://ci-jenkins.cicd.svc.cluster.local:8080",
                 workspaceClaimName: "ws",
                 agentImage: "mirror.local/inbound-agent:1",
                 agentResources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "3", memory: "4Gi" } },
@@ -380,11 +391,16 @@ describe("Jenkins component (mock mode)", () => {
             "kubernetes:core/v1:Secret jenkins-admin",
             "kubernetes:core/v1:Secret jenkins-gitea-credentials",
             "kubernetes:helm.sh/v3:Release jenkins",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role jenkins-config-reload-role",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding jenkins-config-reload-binding",
             "random:index/randomPassword:RandomPassword jenkins-admin-password",
+            "random:index/randomPassword:RandomPassword jenkins-rollout-salt",
         ]);
-        assert.equal(dev.recorder.resources.length, 5);
-        const pw = dev.recorder.one("random:index/randomPassword:RandomPassword");
+        assert.equal(dev.recorder.resources.length, 8);
+        const pw = dev.recorder.one("random:index/randomPassword:RandomPassword", (r) => r.name === "jenkins-admin-password");
         assert.deepEqual([pw.inputs.length, pw.inputs.special], [24, false]);
+        const salt = dev.recorder.one("random:index/randomPassword:RandomPassword", (r) => r.name === "jenkins-rollout-salt");
+        assert.deepEqual([salt.inputs.length, salt.inputs.special], [32, false]);
     });
 
     it("the release: pinned chart, explicit name, config namespace, values from the pure builders, data kept, after its Secrets", () => {
@@ -401,12 +417,58 @@ describe("Jenkins component (mock mode)", () => {
             timeout: 900,
         });
         const cfg = { ...SETTINGS, additionalPlugins: [], installPlugins: [] };
+        assert.match(values.controller.podAnnotations["ci-stack/secrets-rollout"], /^[0-9a-f]{32}$/);
         assert.deepEqual(
             values,
-            jenkinsValues({ releaseName: "jenkins", agentNamespace: "jenkins-agents", settings: cfg, storageClass: "longhorn", configScripts: jcascConfig(JCASC) }),
+            jenkinsValues({
+                releaseName: "jenkins",
+                settings: cfg,
+                storageClass: "longhorn",
+                configScripts: jcascConfig(JCASC),
+                // Every Secret the controller reads, salted: a rotation of any of them rolls the Pod.
+                secretsDigest: rolloutDigest("mock-jenkins-rollout-salt-password", {
+                    "admin/username": "admin",
+                    "admin/password": "mock-jenkins-admin-password-password",
+                    "gitea/username": "gitea-admin",
+                    "gitea/password": GITEA_PASSWORD,
+                }),
+            }),
         );
+        assert.deepEqual(rel.secretPaths, [], "values are not secret: previews keep showing their changes");
         assert.deepEqual([rel.retainOnDelete, rel.protect], [true, true]);
-        assert.deepEqual([...rel.dependsOn].sort(), [secretNamed(dev, "jenkins-admin").urn, secretNamed(dev, "jenkins-gitea-credentials").urn].sort());
+        const rbac = (t: string) => dev.recorder.one(`kubernetes:rbac.authorization.k8s.io/v1:${t}`).urn;
+        const random = (n: string) => dev.recorder.one("random:index/randomPassword:RandomPassword", (r) => r.name === n).urn;
+        assert.deepEqual(
+            [...rel.dependsOn].sort(),
+            // The passwords through the digest in the values: the release follows them.
+            [secretNamed(dev, "jenkins-admin").urn, secretNamed(dev, "jenkins-gitea-credentials").urn, rbac("Role"), rbac("RoleBinding"), random("jenkins-admin-password"), random("jenkins-rollout-salt")].sort(),
+        );
+    });
+
+    it("the reload sidecar's Role: ConfigMap reads in the controller namespace, bound to the chart's ServiceAccount, retained with the release", async () => {
+        const role = dev.recorder.one("kubernetes:rbac.authorization.k8s.io/v1:Role");
+        const binding = dev.recorder.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+        const metadata = { name: "jenkins-config-reload", namespace: "jenkins", labels: { "app.kubernetes.io/part-of": "ci-stack", "app.kubernetes.io/component": "jenkins" } };
+        assert.deepEqual(role.inputs, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata,
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+        });
+        assert.deepEqual(binding.inputs, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "jenkins-config-reload" },
+            subjects: [{ kind: "ServiceAccount", name: "jenkins", namespace: "jenkins" }],
+        });
+        assert.ok(binding.dependsOn.includes(role.urn));
+        assert.deepEqual([role.retainOnDelete, binding.retainOnDelete], [true, true]);
+        await assertValidK8s(role.inputs);
+        await assertValidK8s(binding.inputs);
+        // Not the chart's own names (<fullname>-casc-reload / -watch-configmaps): no collision while
+        // an upgrade from rbac.create: true removes those.
+        assert.notEqual(role.inputs.metadata.name, "jenkins-casc-reload");
     });
 
     it("the Secrets: schema-valid basic-auth, named as the values say, password inputs secret, retained with the release", async () => {
@@ -455,7 +517,7 @@ describe("Jenkins component (mock mode)", () => {
     it("a configured password: no RandomPassword, used in the Secret, absent from values and clear outputs", async () => {
         const r = await run({ ...MINIMAL, "jenkins.adminPassword": "Jenk1ns-Configured!", "jenkins.adminUsername": "root-ci" });
         if (r.error) throw r.error;
-        assert.equal(r.recorder.ofType("random:index/randomPassword:RandomPassword").length, 0);
+        assert.deepEqual(r.recorder.ofType("random:index/randomPassword:RandomPassword").map((x) => x.name), ["jenkins-rollout-salt"]);
         assert.deepEqual(secretNamed(r, "jenkins-admin").inputs.stringData, { username: "root-ci", password: "Jenk1ns-Configured!" });
         assert.ok(!JSON.stringify(valuesOf(r)).includes("Jenk1ns-Configured!"));
         assert.deepEqual([r.outputs!.adminUsername, r.outputs!.adminPassword, r.secretOutputs], ["root-ci", "Jenk1ns-Configured!", ["adminPassword"]]);
@@ -496,7 +558,7 @@ describe("Jenkins component (mock mode)", () => {
         ]);
         assert.deepEqual(v.controller.additionalPlugins, ["generic-webhook-trigger", "blueocean"]);
         assert.equal(v.controller.resources.limits.cpu, "4");
-        assert.deepEqual(v.agent, { namespace: "builds" });
+        assert.deepEqual(v.rbac, { create: false });
         const cloud = effective(v.controller.JCasC.configScripts["kubernetes-cloud"]).jenkins.clouds[0].kubernetes;
         assert.deepEqual([cloud.namespace, cloud.jenkinsUrl], ["builds", "http://jenkins.cicd.svc.cluster.local:8080"]);
         assert.deepEqual(
@@ -526,6 +588,7 @@ describe("Jenkins component (mock mode)", () => {
         const rel: RecordedResource = releaseOf(r);
         assert.deepEqual([rel.retainOnDelete, rel.protect], [false, false]);
         assert.deepEqual(r.recorder.ofType("kubernetes:core/v1:Secret").map((s) => s.retainOnDelete), [false, false]);
+        assert.deepEqual(r.recorder.resources.filter((x) => x.type.includes("rbac")).map((x) => x.retainOnDelete), [false, false]);
     });
 
     it("another component name: release, Secrets, ServiceAccount and URL follow the chart's naming", async () => {
@@ -534,6 +597,12 @@ describe("Jenkins component (mock mode)", () => {
         assert.equal(releaseOf(r).inputs.name, "ci");
         assert.deepEqual(r.recorder.ofType("kubernetes:core/v1:Secret").map((s) => s.inputs.metadata.name).sort(), ["ci-admin", "ci-gitea-credentials"]);
         assert.deepEqual([r.outputs!.serviceAccountName, r.outputs!.url], ["ci-jenkins", "http://ci-jenkins.jenkins.svc.cluster.local:8080"]);
+        const binding = r.recorder.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+        assert.deepEqual([binding.name, binding.inputs.metadata.name, binding.inputs.subjects], [
+            "ci-config-reload-binding",
+            "ci-jenkins-config-reload",
+            [{ kind: "ServiceAccount", name: "ci-jenkins", namespace: "jenkins" }],
+        ]);
     });
 
     it("rejects a component name that cannot be a Helm release name", async () => {

@@ -2,98 +2,16 @@
 // user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import type { z } from "zod";
-import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy } from "./http";
+import { schemas, type GiteaHook, type GiteaRepo, type GiteaTokenInfo } from "./giteaSchemas";
+import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
+
+export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaRepo, type GiteaTokenInfo, type GiteaUser } from "./giteaSchemas";
 
 export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
     url: string;
     username: string;
     password: string;
-}
-
-// The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
-// providers' closures (and this client with them), and a captured zod schema instance drags zod's
-// internal modules along, which its package.json "exports" do not expose ("export path … not found").
-// So zod is required where the schemas are built; serialized, that stays a plain require("zod").
-const schemas = () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-    const { z } = require("zod") as typeof import("zod");
-    const contents = z.object({
-        name: z.string(),
-        path: z.string(),
-        sha: z.string(),
-        type: z.string(),
-        encoding: z.string().nullable().optional(),
-        content: z.string().nullable().optional(),
-    });
-    const token = z.object({
-        id: z.number(),
-        name: z.string(),
-        sha1: z.string(),
-        scopes: z.array(z.string()).nullable().default([]),
-    });
-    const hook = z.object({
-        id: z.number(),
-        type: z.string(),
-        active: z.boolean(),
-        events: z.array(z.string()),
-        config: z.object({ url: z.string(), content_type: z.string() }).loose(),
-        branch_filter: z.string().default(""),
-        /** Gitea returns the header in clear (webhook_model.HeaderAuthorization): treat as a secret. */
-        authorization_header: z.string().default(""),
-    });
-    return {
-        repo: z.object({
-            id: z.number(),
-            name: z.string(),
-            full_name: z.string(),
-            owner: z.object({ login: z.string() }),
-            private: z.boolean(),
-            description: z.string().default(""),
-            default_branch: z.string(),
-            empty: z.boolean().default(false),
-            clone_url: z.string(),
-            html_url: z.string(),
-        }),
-        hook,
-        hooks: z.array(hook),
-        contents,
-        files: z.object({
-            files: z.array(contents.nullable()).nullable().default([]),
-            commit: z.object({ sha: z.string() }).loose(),
-        }),
-        branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
-        token,
-        tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
-        user: z.object({
-            id: z.number(),
-            login: z.string(),
-            // Only a site admin (or the user) sees these (services/convert/user.go toUser, `authed`).
-            is_admin: z.boolean().default(false),
-            restricted: z.boolean().default(false),
-            active: z.boolean().default(true),
-            prohibit_login: z.boolean().default(false),
-        }),
-        collaboratorPermission: z.object({ permission: z.string(), role_name: z.string().optional() }),
-        version: z.object({ version: z.string() }),
-    };
-};
-
-/** The response schemas (a fresh set per call; see above why none is kept in module scope). */
-export const giteaSchemas = schemas;
-type Schemas = ReturnType<typeof schemas>;
-export type GiteaRepo = z.infer<Schemas["repo"]>;
-export type GiteaHook = z.infer<Schemas["hook"]>;
-export type GiteaContents = z.infer<Schemas["contents"]>;
-export type GiteaAccessToken = z.infer<Schemas["token"]>;
-export type GiteaUser = z.infer<Schemas["user"]>;
-/** An access token as listed: never its value, only the last eight characters. */
-export interface GiteaTokenInfo {
-    id: number;
-    name: string;
-    scopes: string[];
-    lastEight: string;
 }
 
 export interface HookSpec {
@@ -124,9 +42,9 @@ const filePath = (p: string) => p.split("/").map(seg).join("/");
 
 export class GiteaClient {
     readonly stats: { requests: number; writes: number };
-    private readonly http: HttpClient;
+    protected readonly http: HttpClient;
 
-    constructor(private readonly conn: GiteaConnection) {
+    constructor(protected readonly conn: GiteaConnection) {
         // Assigned here, not by a field initializer: Pulumi's closure serialization drops those.
         this.stats = { requests: 0, writes: 0 };
         this.http = new HttpClient({
@@ -249,7 +167,9 @@ export class GiteaClient {
             }),
         };
         return this.reconciled<{ commitSha: string }>(req, async () => {
-            const state = await Promise.all(c.files.map((f) => this.getFile(owner, repo, f.path, c.branch)));
+            // One at a time: a read that fails ends the read-back, and nothing is left running.
+            const state: ({ sha: string; content: string } | undefined)[] = [];
+            for (const f of c.files) state.push(await this.getFile(owner, repo, f.path, c.branch));
             const applied = c.files.every((f, i) => (f.operation === "delete" ? state[i] === undefined : state[i]?.content === (f.content ?? "")));
             if (applied) {
                 const head = await this.getBranchHead(owner, repo, c.branch);
@@ -307,9 +227,9 @@ export class GiteaClient {
             const existing = (await this.listHooks(owner, repo)).find((x) => x.config.url === h.url);
             return existing ? { done: await this.updateHook(owner, repo, existing.id, h) } : { resend: true };
         }, (res) => {
-            if (res.status !== 201) throw this.http.fail(req, res, h.authorizationHeader ? [h.authorizationHeader] : []);
+            if (res.status !== 201) throw this.http.fail(req, res);
             return this.http.parse(schemas().hook, req, res);
-        }, h.authorizationHeader ? [h.authorizationHeader] : []);
+        });
     }
 
     async updateHook(owner: string, repo: string, id: number, h: HookSpec): Promise<GiteaHook> {
@@ -320,7 +240,7 @@ export class GiteaClient {
             body: JSON.stringify(hookBody(h)),
         };
         const res = await this.http.request(req);
-        if (res.status !== 200) throw this.http.fail(req, res, h.authorizationHeader ? [h.authorizationHeader] : []);
+        if (res.status !== 200) throw this.http.fail(req, res);
         return this.http.parse(schemas().hook, req, res);
     }
 
@@ -369,129 +289,11 @@ export class GiteaClient {
         if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
     }
 
-    /** A user as the connection sees it (a site admin sees is_admin and the login flags), or undefined on 404. */
-    async getUser(name: string): Promise<GiteaUser | undefined> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/users/${seg(name)}` };
-        const res = await this.http.request(req);
-        if (res.status === 404) return undefined;
-        if (res.status !== 200) throw this.http.fail(req, res);
-        return this.http.parse(schemas().user, req, res);
-    }
-
-    /**
-     * Creates a local user as site admin (POST /admin/users; routers/api/v1/admin/user.go CreateUser:
-     * 422 when the name or e-mail is taken, 400 for a password Gitea refuses). Returns "exists" on
-     * 422 when a user of that name is there afterwards (made meanwhile, or our own retried POST).
-     */
-    async createUser(o: { username: string; email: string; password: string; fullName: string; restricted: boolean }): Promise<GiteaUser | "exists"> {
-        const req: HttpRequest = {
-            method: "POST",
-            path: "/api/v1/admin/users",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({
-                username: o.username,
-                email: o.email,
-                password: o.password,
-                full_name: o.fullName,
-                // CreateUser defaults MustChangePassword to true: a user that must change its password
-                // first is refused by Gitea's sign-in (and nobody will ever log in as this one).
-                must_change_password: false,
-                restricted: o.restricted,
-                visibility: "private",
-                send_notify: false,
-                source_id: 0,
-                login_name: "",
-            }),
-            // Safe to re-send: a second user of that name is refused with 422.
-            retryOn: "transient",
-        };
-        const res = await this.http.request(req);
-        if (res.status === 201) return this.http.parse(schemas().user, req, res);
-        if (res.status === 422 && (await this.getUser(o.username))) return "exists";
-        throw this.http.fail(req, res, [o.password]);
-    }
-
-    /**
-     * Sets a user's account flags as site admin (PATCH /admin/users/{u}; EditUserOption requires
-     * source_id and login_name, modules/structs/admin_user.go) — only the given ones change.
-     */
-    async editUser(
-        name: string,
-        o: { admin?: boolean; active?: boolean; prohibitLogin?: boolean; restricted?: boolean; maxRepoCreation?: number; allowCreateOrganization?: boolean },
-    ): Promise<GiteaUser> {
-        const req: HttpRequest = {
-            method: "PATCH",
-            path: `/api/v1/admin/users/${seg(name)}`,
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({
-                source_id: 0,
-                login_name: name,
-                ...(o.admin !== undefined ? { admin: o.admin } : {}),
-                ...(o.active !== undefined ? { active: o.active } : {}),
-                ...(o.prohibitLogin !== undefined ? { prohibit_login: o.prohibitLogin } : {}),
-                ...(o.restricted !== undefined ? { restricted: o.restricted } : {}),
-                ...(o.maxRepoCreation !== undefined ? { max_repo_creation: o.maxRepoCreation } : {}),
-                ...(o.allowCreateOrganization !== undefined ? { allow_create_organization: o.allowCreateOrganization } : {}),
-            }),
-        };
-        const res = await this.http.request(req);
-        if (res.status !== 200) throw this.http.fail(req, res);
-        return this.http.parse(schemas().user, req, res);
-    }
-
-    /**
-     * Deletes a user as site admin; "deleted" also when absent, "owns-data" when Gitea refuses
-     * because the user still owns repositories, organizations or packages (422, admin/user.go DeleteUser).
-     */
-    async deleteUser(name: string): Promise<"deleted" | "owns-data"> {
-        const req: HttpRequest = { method: "DELETE", path: `/api/v1/admin/users/${seg(name)}` };
-        const res = await this.http.request(req);
-        if (res.status === 204 || res.status === 404) return "deleted";
-        if (res.status === 422) return "owns-data";
-        throw this.http.fail(req, res);
-    }
-
-    /**
-     * A collaborator's permission on a repository ("read" | "write" | "admin"), or undefined when
-     * `user` is not a collaborator or does not exist (GET .../collaborators/{u} answers 204, 404 or 422, collaborators.go
-     * IsCollaborator; the /permission route reports effective access, which a public repository
-     * grants anyone, so membership is asked first).
-     */
-    async getCollaboratorPermission(owner: string, repo: string, user: string): Promise<string | undefined> {
-        const base = `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}`;
-        const is: HttpRequest = { method: "GET", path: base };
-        const res = await this.http.request(is);
-        // 422: the user does not exist (deleted) — so it collaborates on nothing.
-        if (res.status === 404 || res.status === 422) return undefined;
-        if (res.status !== 204) throw this.http.fail(is, res);
-        const req: HttpRequest = { method: "GET", path: `${base}/permission` };
-        const p = await this.http.expect(req, 200);
-        return this.http.parse(schemas().collaboratorPermission, req, p).permission;
-    }
-
-    /** Adds `user` as collaborator with `permission`, or changes an existing one's (PUT, 204). */
-    async setCollaborator(owner: string, repo: string, user: string, permission: "read" | "write" | "admin"): Promise<void> {
-        const req: HttpRequest = {
-            method: "PUT",
-            path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}`,
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ permission }),
-        };
-        await this.http.expect(req, 204);
-    }
-
-    /** Removes a collaborator; an absent one, user or repository is fine. */
-    async removeCollaborator(owner: string, repo: string, user: string): Promise<void> {
-        const req: HttpRequest = { method: "DELETE", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/collaborators/${seg(user)}` };
-        const res = await this.http.request(req);
-        if (res.status !== 204 && res.status !== 404 && res.status !== 422) throw this.http.fail(req, res);
-    }
-
     /**
      * GETs every page of a list (routers/api/v1/utils/page.go GetListOptions: `page`, `limit`, at most
      * MAX_RESPONSE_ITEMS = 50, the total in X-Total-Count) until the total or an empty page.
      */
-    private async allPages<T>(path: string, parse: (req: HttpRequest, res: HttpResponse) => T[]): Promise<T[]> {
+    protected async allPages<T>(path: string, parse: (req: HttpRequest, res: HttpResponse) => T[]): Promise<T[]> {
         const out: T[] = [];
         for (let page = 1; page <= 200; page++) {
             const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: "50" } };
@@ -505,38 +307,47 @@ export class GiteaClient {
     }
 
     /**
-     * Sends a non-idempotent POST with the retry budget: a refused connection is simply retried; after
-     * a failure that may have been applied, `check` decides (read-back) whether it is done, may be
-     * re-sent, or conflicts.
+     * Sends a non-idempotent POST with the retry budget: a refused connection (or a 429) is simply
+     * retried; after a failure that may have been applied, `check` decides (read-back) whether it is
+     * done, may be re-sent, or conflicts. A read-back that fails ends the operation (the POST's
+     * outcome stays unknown, and the error says so) — it is never retried as if it were the POST.
+     * The whole operation, read-backs included, makes at most maxRequestsPerOperation requests.
      */
-    private async reconciled<T>(
+    private reconciled<T>(
         req: HttpRequest,
         check: () => Promise<{ done: T } | { resend: true } | { conflict: string }>,
         finish: (res: HttpResponse) => T,
-        extraSecrets: readonly string[] = [],
     ): Promise<T> {
-        let ambiguous: HttpError | undefined;
-        let attempts = 0;
-        const policy = retryPolicy(this.conn, (e) => e.mayHaveApplied);
-        try {
-            return await policy.execute(async (): Promise<T> => {
-                attempts++;
-                if (ambiguous) {
-                    const verdict = await check();
-                    if ("done" in verdict) return verdict.done;
-                    if ("conflict" in verdict) throw new Error(`${ambiguous.message}; read back: ${verdict.conflict}`);
-                }
-                try {
-                    return await finish(await this.http.request(req));
-                } catch (e) {
-                    if (e instanceof HttpError && e.mayHaveApplied) ambiguous = e;
-                    throw e;
-                }
-            });
-        } catch (e) {
-            if (e instanceof HttpError) throw e.withAttempts(Math.max(attempts, e.attempts));
-            throw e instanceof Error ? new Error(this.http.redact(e.message, extraSecrets)) : e;
-        }
+        return withRequestBudget(this.conn.maxRequestsPerOperation ?? 100, `${req.method} ${req.path}`, async () => {
+            let ambiguous: HttpError | undefined;
+            let readBackFailed = false;
+            let attempts = 0;
+            const policy = retryPolicy(this.conn, (e) => e.mayHaveApplied && !readBackFailed);
+            try {
+                return await policy.execute(async (): Promise<T> => {
+                    attempts++;
+                    if (ambiguous) {
+                        const failed = ambiguous;
+                        const verdict = await check().catch((e: unknown) => {
+                            readBackFailed = true;
+                            const why = e instanceof Error ? e.message : String(e);
+                            throw new HttpError(failed.service, failed.method, failed.path, failed.status, failed.kind, `${failed.excerpt}; it may have been applied, and reading back failed: ${why}`);
+                        });
+                        if ("done" in verdict) return verdict.done;
+                        if ("conflict" in verdict) throw new Error(`${failed.message}; read back: ${verdict.conflict}`);
+                    }
+                    try {
+                        return await finish(await this.http.request(req));
+                    } catch (e) {
+                        if (e instanceof HttpError && e.mayHaveApplied) ambiguous = e;
+                        throw e;
+                    }
+                });
+            } catch (e) {
+                if (e instanceof HttpError) throw e.withAttempts(Math.max(attempts, e.attempts));
+                throw e instanceof Error ? new Error(this.http.redact(e.message, this.http.secretsOf(req))) : e;
+            }
+        });
     }
 }
 

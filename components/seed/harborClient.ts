@@ -72,6 +72,8 @@ const BY_NAME = { "X-Is-Resource-Name": "true" };
 const JSON_BODY = { "Content-Type": "application/json" };
 /** swagger.yaml parameters.pageSize: maximum 100. */
 const PAGE_SIZE = 100;
+// A bound on pages, so a server that never reaches its own total cannot keep us listing forever.
+const PAGES_MAX = 100;
 
 /** The robot's full name as Harbor shows it and as it logs in: `<prefix><project>+<name>`. */
 export function robotFullName(project: string, name: string, prefix = "robot$"): string {
@@ -157,7 +159,7 @@ export class HarborClient {
     /** Every robot of a project, all pages. */
     async listProjectRobots(projectId: number): Promise<HarborRobot[]> {
         const out: HarborRobot[] = [];
-        for (let page = 1; ; page++) {
+        for (let page = 1; page <= PAGES_MAX; page++) {
             const req: HttpRequest = {
                 method: "GET",
                 path: `${API}/robots`,
@@ -170,6 +172,7 @@ export class HarborClient {
             // Stop on a short page, or when the advertised total is reached.
             if (batch.length < PAGE_SIZE || (Number.isFinite(total) && out.length >= total)) return out;
         }
+        throw new HttpError("Harbor", "GET", `${API}/robots`, 200, "invalid-response", `more than ${PAGES_MAX} pages of robots in project ${projectId}`);
     }
 
     /** The project robot named `name` (short name), or undefined. */

@@ -1,99 +1,36 @@
 // Shared HTTP plumbing of the seed's REST clients: Node's global fetch with a per-attempt timeout,
-// bounded retries with exponential backoff (cockatiel), errors that name method, path, status and a
-// short body excerpt but never a credential, and request counters for the bench.
-import { ExponentialBackoff, handleWhen, isTaskCancelledError, retry, RetryPolicy, timeout, TimeoutStrategy, wrap } from "cockatiel";
+// bounded retries with exponential backoff (cockatiel) that honour a server's Retry-After, bodies read
+// up to a cap, a hard bound on the requests of one operation, errors that name method, path, status
+// and a short body excerpt but never a secret the request carried, and request counters for the bench.
+import { handleWhen, isTaskCancelledError, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import type { CookieJar } from "tough-cookie";
 import type { z } from "zod";
+import { describeKind, HttpError, ReadinessTimeoutError, type FailureKind } from "./httpErrors";
+import { backoff, budgetScope, parseRetryAfter, readCapped, retryPolicy, type RetryOptions } from "./limits";
+import { bodyExcerpt, describePath, redact, requestSecrets } from "./redaction";
 
-/** Why a request failed: an HTTP status, or no usable response at all. */
-export type FailureKind = "status" | "refused" | "reset" | "timeout" | "network" | "invalid-response";
+export * from "./httpErrors";
+export * from "./limits";
+export * from "./redaction";
 
-const EXCERPT_MAX = 200;
-
-/**
- * A failed request. The message names service, method, path (query values other than item names
- * redacted), status or failure kind and a short body excerpt; it never holds a credential.
- */
-// Fields are assigned in constructors, never by initializers: Pulumi's closure serialization of the
-// dynamic providers (which carry these classes along) drops class field initializers.
-export class HttpError extends Error {
-    override readonly name: string;
-    /** How many attempts were made before giving up (1 = no retry). */
-    attempts: number;
-
-    constructor(
-        readonly service: string,
-        readonly method: string,
-        readonly path: string,
-        readonly status: number | undefined,
-        readonly kind: FailureKind,
-        readonly excerpt: string,
-    ) {
-        super(`${service} ${method} ${path}: ${status !== undefined ? `HTTP ${status}` : describeKind(kind)}${excerpt ? ` — ${excerpt}` : ""}`);
-        this.name = "HttpError";
-        this.attempts = 1;
-    }
-
-    /** Worth retrying: no response, a timeout, or a 5xx. */
-    get transient(): boolean {
-        return this.kind === "refused" || this.kind === "reset" || this.kind === "timeout" || this.kind === "network" || (this.kind === "status" && (this.status ?? 0) >= 500);
-    }
-
-    /**
-     * The server may have applied the request: everything transient except a refused connection
-     * (nothing was sent). A POST that failed this way must be reconciled, not blindly re-sent.
-     */
-    get mayHaveApplied(): boolean {
-        return this.transient && this.kind !== "refused";
-    }
-
-    /** @internal marks the number of attempts and refreshes the message. */
-    withAttempts(n: number): this {
-        this.attempts = n;
-        if (n > 1 && !this.message.includes(" attempts)")) this.message = `${this.message} (after ${n} attempts)`;
-        return this;
-    }
-}
-
-function describeKind(kind: FailureKind): string {
-    switch (kind) {
-        case "refused":
-            return "connection refused";
-        case "reset":
-            return "connection reset";
-        case "timeout":
-            return "timed out";
-        case "invalid-response":
-            return "unexpected response";
-        default:
-            return "network error";
-    }
-}
-
-/** A bounded wait (readiness) that ran out. */
-export class ReadinessTimeoutError extends Error {
-    override readonly name: string;
-    constructor(message: string) {
-        super(message);
-        this.name = "ReadinessTimeoutError";
-    }
-}
-
-export interface RetryOptions {
-    /** Retries after the first attempt (default 4). */
-    readonly retries?: number;
-    /** First backoff delay in ms (default 500); grows exponentially with jitter. */
-    readonly retryDelayMs?: number;
-    /** Cap of one backoff delay in ms (default 8000). */
-    readonly maxRetryDelayMs?: number;
-}
-
-/** The tuning a client's connection may carry (timeouts, retries, logging). */
-export type ConnectionTuning = Pick<HttpClientOptions, "timeoutMs" | "retries" | "retryDelayMs" | "maxRetryDelayMs" | "log">;
+/** The tuning a client's connection may carry (timeouts, retries, limits, logging). */
+export type ConnectionTuning = Pick<
+    HttpClientOptions,
+    "timeoutMs" | "retries" | "retryDelayMs" | "maxRetryDelayMs" | "maxRetryAfterMs" | "maxResponseBytes" | "maxRequestsPerOperation" | "log"
+>;
 
 /** Only the tuning fields of a connection (never its URL or credentials). */
 export function connectionTuning(c: ConnectionTuning): ConnectionTuning {
-    return { timeoutMs: c.timeoutMs, retries: c.retries, retryDelayMs: c.retryDelayMs, maxRetryDelayMs: c.maxRetryDelayMs, log: c.log };
+    return {
+        timeoutMs: c.timeoutMs,
+        retries: c.retries,
+        retryDelayMs: c.retryDelayMs,
+        maxRetryDelayMs: c.maxRetryDelayMs,
+        maxRetryAfterMs: c.maxRetryAfterMs,
+        maxResponseBytes: c.maxResponseBytes,
+        maxRequestsPerOperation: c.maxRequestsPerOperation,
+        log: c.log,
+    };
 }
 
 export interface HttpClientOptions extends RetryOptions {
@@ -104,6 +41,10 @@ export interface HttpClientOptions extends RetryOptions {
     readonly auth?: { readonly username: string; readonly secret: string };
     /** Per-attempt timeout in ms (default 30000). */
     readonly timeoutMs?: number;
+    /** Largest response body read into memory, in bytes (default 16 MiB); a larger one is an error. */
+    readonly maxResponseBytes?: number;
+    /** Most requests one client operation (with its retries and read-backs) may make (default 100). */
+    readonly maxRequestsPerOperation?: number;
     /** Counters to bump (shared with the owning client). */
     readonly stats?: { requests: number; writes: number };
     /** Receives one line per request and per retry; lines never contain credentials. */
@@ -120,6 +61,11 @@ export interface HttpRequest {
     readonly headers?: Readonly<Record<string, string>>;
     readonly body?: string;
     /**
+     * Secrets the request carries that `requestSecrets` cannot find by itself; redacted from every
+     * message and log line about this request, like the ones it finds (credentials, tokens, cookies).
+     */
+    readonly secrets?: readonly string[];
+    /**
      * What to retry. "transient" (default except for POST): refused, reset, timeouts and 5xx.
      * "refused" (default for POST): only a refused connection, which cannot have been applied —
      * callers reconcile a POST that may have been applied (409/exists/read-back) instead.
@@ -135,61 +81,8 @@ export interface HttpResponse {
     readonly attempts?: number;
     /** An earlier attempt failed in a way that may have been applied (reset, timeout, 5xx). */
     readonly ambiguous?: boolean;
-}
-
-/**
- * Query keys whose values are shown in messages (item names, refs); every other value is redacted.
- * A plain array, not a Set: Pulumi's closure serialization turns a captured Set into a plain object.
- */
-const SHOWN_QUERY_KEYS = ["name", "ref", "tree", "depth"];
-
-export function describePath(path: string, query?: Readonly<Record<string, string>>): string {
-    const q = Object.entries(query ?? {});
-    if (q.length === 0) return path;
-    return `${path}?${q.map(([k, v]) => `${k}=${SHOWN_QUERY_KEYS.includes(k) ? v : "***"}`).join("&")}`;
-}
-
-/** Turns a response body into a one-line excerpt: JSON `message`, or HTML stripped of tags. */
-export function bodyExcerpt(text: string, secrets: readonly string[] = []): string {
-    let s = text;
-    try {
-        const v: unknown = JSON.parse(text);
-        if (v && typeof v === "object" && "message" in v && typeof v.message === "string") s = v.message;
-    } catch {
-        // not JSON
-    }
-    s = s
-        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
-        .replace(/<[^>]*>/g, " ")
-        .replace(/&nbsp;/g, " ")
-        .replace(/&lt;/g, "<")
-        .replace(/&gt;/g, ">")
-        .replace(/&quot;/g, '"')
-        .replace(/&#39;/g, "'")
-        .replace(/&amp;/g, "&")
-        .replace(/\s+/g, " ")
-        .trim();
-    s = redact(s, secrets);
-    return s.length > EXCERPT_MAX ? `${s.slice(0, EXCERPT_MAX - 1)}…` : s;
-}
-
-export function redact(s: string, secrets: readonly string[]): string {
-    let out = s;
-    for (const secret of secrets) {
-        if (secret.length >= 4) out = out.split(secret).join("***");
-    }
-    return out;
-}
-
-/** Backoff shared by every retry in the seed: exponential with decorrelated jitter. */
-export function backoff(o: RetryOptions): ExponentialBackoff<unknown> {
-    const initialDelay = Math.max(1, o.retryDelayMs ?? 500);
-    return new ExponentialBackoff({ initialDelay, maxDelay: Math.max(initialDelay, o.maxRetryDelayMs ?? 8000) });
-}
-
-/** A cockatiel retry policy over HttpErrors that `filter` accepts, with the client's budget. */
-export function retryPolicy(o: RetryOptions, filter: (e: HttpError) => boolean): RetryPolicy {
-    return retry(handleWhen((e) => e instanceof HttpError && filter(e)), { maxAttempts: Math.max(0, o.retries ?? 4), backoff: backoff(o) });
+    /** What this request carried that must never be shown (see requestSecrets), cookies included. */
+    readonly secrets?: readonly string[];
 }
 
 export class HttpClient {
@@ -215,18 +108,32 @@ export class HttpClient {
         return this.options.service;
     }
 
+    /** The absolute URL of a path below the base URL. */
+    resolve(path: string): URL {
+        return new URL(this.baseUrl + path);
+    }
+
     /** Redacts this client's credentials (and `extra` secrets) from a string. */
     redact(s: string, extra: readonly string[] = []): string {
         return redact(s, [...this.secrets, ...extra]);
     }
 
-    private log(line: string): void {
-        this.options.log?.(this.redact(line));
+    private log(line: string, extra: readonly string[] = []): void {
+        this.options.log?.(this.redact(line, extra));
     }
 
-    /** One attempt. Returns any non-5xx response; throws HttpError on 5xx or when no response came. */
+    /**
+     * One attempt. Returns any response but a 5xx or 429; throws HttpError on those (with the
+     * server's Retry-After), when no response came, when the body is over the cap, or when the
+     * operation's request budget is spent.
+     */
     async send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
         const shown = describePath(req.path, req.query);
+        const budget = budgetScope().getStore();
+        if (budget) {
+            if (budget.left <= 0) throw new HttpError(this.service, req.method, shown, undefined, "budget", `more than ${budget.max} requests in one operation (${budget.what}); stopped`);
+            budget.left--;
+        }
         const url = new URL(this.baseUrl + req.path);
         for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
         const headers: Record<string, string> = { Accept: "application/json", ...req.headers };
@@ -241,27 +148,36 @@ export class HttpClient {
             const cookie = await jar.getCookieString(url.href);
             if (cookie) headers.Cookie = cookie;
         }
+        const secrets = [...this.secrets, ...requestSecrets({ ...req, headers })];
         const started = Date.now();
         let res: Response;
-        let text: string;
+        let text: string | undefined;
         try {
             res = await fetch(url, { method: req.method, headers, body: req.body, redirect: "manual", signal: AbortSignal.any(signals) });
             if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url.href, { ignoreError: true });
-            text = await res.text();
+            text = await readCapped(res, this.options.maxResponseBytes ?? 16 * 1024 * 1024);
         } catch (e) {
             const kind = failureKind(e);
-            this.log(`${this.service} ${req.method} ${shown} → ${describeKind(kind)} (${Date.now() - started} ms)`);
+            this.log(`${this.service} ${req.method} ${shown} → ${describeKind(kind)} (${Date.now() - started} ms)`, secrets);
             throw new HttpError(this.service, req.method, shown, undefined, kind, kind === "timeout" ? `no response within ${timeoutMs} ms` : "");
         }
-        this.log(`${this.service} ${req.method} ${shown} → ${res.status} (${Date.now() - started} ms)`);
-        if (res.status >= 500) throw new HttpError(this.service, req.method, shown, res.status, "status", bodyExcerpt(text, this.secrets));
-        return { status: res.status, headers: res.headers, text };
+        this.log(`${this.service} ${req.method} ${shown} → ${res.status} (${Date.now() - started} ms)`, secrets);
+        if (text === undefined) {
+            throw new HttpError(this.service, req.method, shown, undefined, "too-large", `response body larger than ${this.options.maxResponseBytes ?? 16 * 1024 * 1024} bytes; stopped reading`);
+        }
+        if (res.status >= 500 || res.status === 429) {
+            const e = new HttpError(this.service, req.method, shown, res.status, "status", bodyExcerpt(text, secrets));
+            e.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+            throw e;
+        }
+        return { status: res.status, headers: res.headers, text, secrets };
     }
 
     /** `send` with bounded retries (see HttpRequest.retryOn). */
     async request(req: HttpRequest): Promise<HttpResponse> {
         const retryOn = req.retryOn ?? (req.method === "POST" ? "refused" : "transient");
-        const policy = retryPolicy(this.options, (e) => (retryOn === "transient" ? e.transient : e.kind === "refused"));
+        // A 429 was refused before any processing: safe to re-send even when a 5xx would not be.
+        const policy = retryPolicy(this.options, (e) => (retryOn === "transient" ? e.transient : e.kind === "refused" || e.status === 429));
         policy.onRetry((r) => {
             const why = "error" in r && r.error instanceof Error ? r.error.message : "failure";
             this.log(`${this.service}: retry ${r.attempt} in ${Math.round(r.delay)} ms after ${why}`);
@@ -284,9 +200,14 @@ export class HttpClient {
         }
     }
 
+    /** Every secret to keep out of messages about `req` (and its response, which knows the cookies sent). */
+    secretsOf(req: HttpRequest, res?: HttpResponse, extra: readonly string[] = []): string[] {
+        return [...this.secrets, ...(res?.secrets ?? requestSecrets(req)), ...extra];
+    }
+
     /** The error for an unexpected response status. */
     fail(req: HttpRequest, res: HttpResponse, extraSecrets: readonly string[] = []): HttpError {
-        return new HttpError(this.service, req.method, describePath(req.path, req.query), res.status, "status", bodyExcerpt(res.text, [...this.secrets, ...extraSecrets]));
+        return new HttpError(this.service, req.method, describePath(req.path, req.query), res.status, "status", bodyExcerpt(res.text, this.secretsOf(req, res, extraSecrets)));
     }
 
     /** Requests and insists on one of `ok` statuses. */
@@ -302,25 +223,34 @@ export class HttpClient {
         try {
             value = JSON.parse(res.text);
         } catch {
-            throw new HttpError(this.service, req.method, describePath(req.path, req.query), res.status, "invalid-response", `not JSON: ${bodyExcerpt(res.text, this.secrets)}`);
+            throw new HttpError(this.service, req.method, describePath(req.path, req.query), res.status, "invalid-response", `not JSON: ${bodyExcerpt(res.text, this.secretsOf(req, res))}`);
         }
         const r = schema.safeParse(value);
         if (!r.success) {
             const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-            throw new HttpError(this.service, req.method, describePath(req.path, req.query), res.status, "invalid-response", this.redact(issues));
+            throw new HttpError(this.service, req.method, describePath(req.path, req.query), res.status, "invalid-response", redact(issues, this.secretsOf(req, res)));
         }
         return r.data;
     }
 
     /**
      * Polls `probe` until it resolves, for at most `timeoutMs` in total. Transient failures
-     * (refused, 5xx, timeouts) are retried with backoff; anything else (401, a wrong URL) fails at once.
+     * (refused, 5xx, 429, timeouts) are retried with backoff; anything else (401, a wrong URL) fails
+     * at once. Bounded by time, so outside any operation's request budget.
      */
-    async waitUntil<T>(what: string, timeoutMs: number, probe: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    waitUntil<T>(what: string, timeoutMs: number, probe: (signal: AbortSignal) => Promise<T>): Promise<T> {
+        return budgetScope().exit(() => this.poll(what, timeoutMs, probe));
+    }
+
+    private async poll<T>(what: string, timeoutMs: number, probe: (signal: AbortSignal) => Promise<T>): Promise<T> {
         let last: HttpError | undefined;
         const poll = retry(handleWhen((e) => e instanceof HttpError && e.transient), {
             maxAttempts: Number.MAX_SAFE_INTEGER,
-            backoff: backoff({ retryDelayMs: this.options.retryDelayMs, maxRetryDelayMs: Math.min(this.options.maxRetryDelayMs ?? 5000, 5000) }),
+            backoff: backoff({
+                retryDelayMs: this.options.retryDelayMs,
+                maxRetryDelayMs: Math.min(this.options.maxRetryDelayMs ?? 5000, 5000),
+                maxRetryAfterMs: this.options.maxRetryAfterMs,
+            }),
         });
         const policy = wrap(timeout(timeoutMs, TimeoutStrategy.Aggressive), poll);
         try {

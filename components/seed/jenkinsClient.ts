@@ -1,5 +1,7 @@
 // Typed client of the Jenkins REST endpoints the seed uses: items (jobs and cloudbees folders) by
-// config.xml, and folder-scoped credentials.
+// config.xml and api/json, folder descriptions, and folder-scoped credentials. Every call checks the
+// success signal Jenkins' own code sends for it (cited per method), not just "a 2xx or a 3xx": an SSO
+// proxy's 302 to its login page, or its 200 login page, must never pass for a delete or a create.
 //
 // One JenkinsClient owns one HTTP session: a tough-cookie jar and the CSRF crumb from
 // GET /crumbIssuer/api/json, fetched ONCE and sent on every POST. Since Jenkins 2.176.2
@@ -31,6 +33,34 @@ const crumbSchema = () => {
 };
 export const jenkinsCrumbSchema = crumbSchema;
 
+const jsonSchemas = () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see crumbSchema
+    const { z } = require("zod") as typeof import("zod");
+    return {
+        // Every api/json object names its class (Stapler's exporter); a login page does not parse.
+        root: z.object({ _class: z.string() }).loose(),
+        item: z.object({
+            _class: z.string(),
+            description: z.string().nullable().optional(),
+            primaryView: z.object({ name: z.string(), description: z.string().nullable().optional() }).loose().optional(),
+            jobs: z.array(z.object({ name: z.string() }).loose()).optional(),
+        }),
+        credentials: z.object({ credentials: z.array(z.object({ id: z.string() }).loose()) }).loose(),
+        notification: z.object({ notificationType: z.string(), message: z.string().optional() }).loose(),
+    };
+};
+
+/** What GET {item}/api/json tells about an item. */
+export interface JenkinsItemInfo {
+    /** The item's class, e.g. com.cloudbees.hudson.plugins.folder.Folder, org.jenkinsci.plugins.workflow.job.WorkflowJob. */
+    readonly className: string;
+    readonly description: string;
+    /** Folders only: the primary view's description (what submitDescription on a folder sets). */
+    readonly viewDescription?: string;
+    /** Folders only: the names of the items directly inside. */
+    readonly jobs?: string[];
+}
+
 const XML = { "Content-Type": "application/xml; charset=utf-8", Accept: "application/xml, text/xml, */*" };
 
 /** "ci/notes-app" → "/job/ci/job/notes-app" (each name URL-encoded). */
@@ -43,13 +73,6 @@ function splitPath(path: string): string[] {
     const names = path.split("/").filter((n) => n !== "");
     if (names.length === 0) throw new Error(`Jenkins item path "${path}" is empty`);
     return names;
-}
-
-/** Values of secret-bearing elements in a credential XML, so error excerpts can redact them. */
-export function secretsInXml(xml: string): string[] {
-    const out: string[] = [];
-    for (const m of xml.matchAll(/<(secret|password|passphrase|privateKey|secretBytes)>([^<]+)<\/\1>/g)) out.push(m[2]!);
-    return out;
 }
 
 export class JenkinsClient {
@@ -75,12 +98,16 @@ export class JenkinsClient {
         this.http.cookieJar = new CookieJar();
     }
 
-    /** Waits (bounded, default 10 min) until GET /api/json answers 200; 503 "getting ready" is waited out. */
+    /**
+     * Waits (bounded, default 10 min) until GET /api/json answers 200 with Jenkins' JSON (a `_class`);
+     * 503 "getting ready" is waited out, and a 200 that is not Jenkins' JSON (a proxy's page) fails.
+     */
     async waitReady(timeoutMs = 600_000): Promise<void> {
         const req: HttpRequest = { method: "GET", path: "/api/json", query: { tree: "mode" } };
         await this.http.waitUntil("GET /api/json", timeoutMs, async (signal) => {
             const res = await this.http.send(req, signal);
             if (res.status !== 200) throw this.http.fail(req, res);
+            this.http.parse(jsonSchemas().root, req, res);
         });
     }
 
@@ -89,12 +116,28 @@ export class JenkinsClient {
         return this.getXml(`${itemUrl(path)}/config.xml`);
     }
 
+    /** An item's class, description and (folders) primary view and items, from its api/json; undefined on 404. */
+    async getItem(path: string): Promise<JenkinsItemInfo | undefined> {
+        const req: HttpRequest = { method: "GET", path: `${itemUrl(path)}/api/json`, query: { tree: "description,primaryView[name,description],jobs[name]" } };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        const v = this.http.parse(jsonSchemas().item, req, res);
+        return {
+            className: v._class,
+            description: v.description ?? "",
+            ...(v.primaryView ? { viewDescription: v.primaryView.description ?? "" } : {}),
+            ...(v.jobs ? { jobs: v.jobs.map((j) => j.name) } : {}),
+        };
+    }
+
     /**
-     * POST {parent}/createItem?name=X with the XML. Jenkins answers 400 + X-Error "A job already
-     * exists with the name ‘X’" for an existing item → "exists" (also after a retry of our own create:
-     * the caller compares config.xml and updates).
+     * POST {parent}/createItem?name=X with the XML. Success is a 200 with an empty body (core
+     * ItemGroupMixIn.createTopLevelItem: setStatus(200), nothing written). A 400 with X-Error "A job
+     * already exists with the name ‘X’" → "exists", or "retried" when an earlier attempt of this call
+     * failed in a way that may have been applied (the item is then most likely ours).
      */
-    async createItem(path: string, xml: string): Promise<"created" | "exists"> {
+    async createItem(path: string, xml: string): Promise<"created" | "exists" | "retried"> {
         const names = splitPath(path);
         const name = names[names.length - 1]!;
         const req: HttpRequest = {
@@ -107,24 +150,56 @@ export class JenkinsClient {
             retryOn: "transient",
         };
         const res = await this.post(req);
-        if (res.status === 200) return "created";
+        if (res.status === 200) {
+            this.expectEmpty(req, res);
+            return "created";
+        }
         const xError = decodeHeader(res.headers.get("x-error"));
-        if (res.status === 400 && /already exists/i.test(xError ?? "")) return "exists";
+        if (res.status === 400 && /already exists/i.test(xError ?? "")) return res.ambiguous ? "retried" : "exists";
         throw this.failWith(req, res, xError);
     }
 
-    /** POST {item}/config.xml (replaces the item's configuration). */
+    /**
+     * POST {item}/config.xml: replaces the item's configuration with null-out semantics (core
+     * AbstractItem.updateByXml): whatever the XML leaves out is gone — never use it on a folder, whose
+     * credential store, views and properties live in its config.xml. Success: 200, empty body.
+     */
     async updateItemConfig(path: string, xml: string): Promise<void> {
         const req: HttpRequest = { method: "POST", path: `${itemUrl(path)}/config.xml`, headers: XML, body: xml, retryOn: "transient" };
         const res = await this.post(req);
         if (res.status !== 200) throw this.failWith(req, res, decodeHeader(res.headers.get("x-error")));
+        this.expectEmpty(req, res);
     }
 
-    /** POST {item}/doDelete; an absent item is fine. A folder takes its items and credentials along. */
+    /**
+     * POST {item}/submitDescription: changes a description and nothing else. On a cloudbees folder it
+     * is the primary view's description (AbstractFolder.doSubmitDescription delegates to
+     * View.doSubmitDescription); on a job the job's (AbstractItem). Success: a redirect to the item ("."
+     * resolved against the request).
+     */
+    async submitDescription(path: string, description: string): Promise<void> {
+        const req: HttpRequest = {
+            method: "POST",
+            path: `${itemUrl(path)}/submitDescription`,
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ description }).toString(),
+            retryOn: "transient",
+        };
+        const res = await this.post(req);
+        this.expectRedirect(req, res, `${itemUrl(path)}/`);
+    }
+
+    /**
+     * POST {item}/doDelete; an absent item is fine. A folder takes its items and credentials along.
+     * Success: a redirect to the parent's URL (core AbstractItem.doDoDelete: sendRedirect2 to the
+     * nearest ViewGroup ancestor); a redirect anywhere else (a login page) deleted nothing.
+     */
     async deleteItem(path: string): Promise<void> {
+        const names = splitPath(path);
         const req: HttpRequest = { method: "POST", path: `${itemUrl(path)}/doDelete`, retryOn: "transient" };
         const res = await this.post(req);
-        if (![200, 204, 302, 303, 404].includes(res.status)) throw this.http.fail(req, res);
+        if (res.status === 404) return;
+        this.expectRedirect(req, res, names.length > 1 ? `${itemUrl(names.slice(0, -1).join("/"))}/` : "/");
     }
 
     /** A folder credential's config.xml (secrets come back as <secret-redacted/>), or undefined on 404. */
@@ -132,15 +207,29 @@ export class JenkinsClient {
         return this.getXml(`${credentialStore(folder)}/credential/${encodeURIComponent(id)}/config.xml`);
     }
 
-    /** Creates a credential in the folder's store from XML; 409 (the id exists) → "exists". */
+    /** Ids of the credentials in a folder's store (global domain); [] when the folder is gone. */
+    async listCredentialIds(folder: string): Promise<string[]> {
+        const req: HttpRequest = { method: "GET", path: `${credentialStore(folder)}/api/json`, query: { tree: "credentials[id]" } };
+        const res = await this.http.request(req);
+        if (res.status === 404) return [];
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(jsonSchemas().credentials, req, res).credentials.map((c) => c.id);
+    }
+
+    /**
+     * Creates a credential in the folder's store from XML. Success: 200, empty body; 409 (the id
+     * exists) → "exists" (credentials plugin CredentialsStoreAction.DomainWrapper.doCreateCredentials).
+     */
     async createCredential(folder: string, xml: string): Promise<"created" | "exists"> {
         const req: HttpRequest = { method: "POST", path: `${credentialStore(folder)}/createCredentials`, headers: XML, body: xml, retryOn: "transient" };
         const res = await this.post(req);
-        if (res.status === 200) return "created";
         if (res.status === 409) return "exists";
-        throw this.http.fail(req, res, secretsInXml(xml));
+        if (res.status !== 200) throw this.http.fail(req, res);
+        this.expectEmpty(req, res);
+        return "created";
     }
 
+    /** POST …/credential/{id}/config.xml. Success: 200, empty body. */
     async updateCredential(folder: string, id: string, xml: string): Promise<void> {
         const req: HttpRequest = {
             method: "POST",
@@ -150,14 +239,30 @@ export class JenkinsClient {
             retryOn: "transient",
         };
         const res = await this.post(req);
-        if (res.status !== 200) throw this.http.fail(req, res, secretsInXml(xml));
+        if (res.status !== 200) throw this.http.fail(req, res);
+        this.expectEmpty(req, res);
     }
 
-    /** Deletes a folder credential; an absent one (or an absent folder) is fine. */
+    /**
+     * Deletes a folder credential; an absent one (or an absent folder) is fine. Asked for JSON,
+     * CredentialsWrapper.doDoDelete answers 200 whether or not it deleted: its notificationType
+     * (SUCCESS / ERROR) is the signal. An ERROR for a credential that is gone anyway (deleted
+     * concurrently) is fine; one that is still there is an error.
+     */
     async deleteCredential(folder: string, id: string): Promise<void> {
-        const req: HttpRequest = { method: "POST", path: `${credentialStore(folder)}/credential/${encodeURIComponent(id)}/doDelete`, retryOn: "transient" };
+        const req: HttpRequest = {
+            method: "POST",
+            path: `${credentialStore(folder)}/credential/${encodeURIComponent(id)}/doDelete`,
+            headers: { Accept: "application/json" },
+            retryOn: "transient",
+        };
         const res = await this.post(req);
-        if (![200, 204, 302, 303, 404].includes(res.status)) throw this.http.fail(req, res);
+        if (res.status === 404) return;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        const n = this.http.parse(jsonSchemas().notification, req, res);
+        if (n.notificationType === "SUCCESS") return;
+        if ((await this.getCredentialConfig(folder, id)) === undefined) return;
+        throw new HttpError("Jenkins", req.method, req.path, res.status, "status", `${n.notificationType}: ${n.message ?? "no message"} (the credential is still there)`);
     }
 
     private async getXml(path: string): Promise<string | undefined> {
@@ -211,10 +316,29 @@ export class JenkinsClient {
         return { field: c.crumbRequestField, value: c.crumb };
     }
 
+    /** A 200 where Jenkins writes no body: anything in it (a login page served with 200) is not Jenkins' answer. */
+    private expectEmpty(req: HttpRequest, res: HttpResponse): void {
+        if (res.text.trim() === "") return;
+        const e = this.http.fail(req, res);
+        throw new HttpError(e.service, e.method, e.path, res.status, "invalid-response", `a 200 with a body where Jenkins sends none, not Jenkins' answer (a login page or proxy?): ${e.excerpt}`);
+    }
+
+    /** A 302/303 whose Location (resolved against the request) is `expected` below the base URL; anything else is an error. */
+    private expectRedirect(req: HttpRequest, res: HttpResponse, expected: string): void {
+        const location = res.headers.get("location");
+        if ((res.status === 302 || res.status === 303) && location !== null) {
+            const to = new URL(location, this.http.resolve(req.path));
+            if (to.pathname === this.http.resolve(expected).pathname) return;
+            const shown = this.http.redact(`${to.pathname}${to.search}`, this.http.secretsOf(req, res));
+            throw new HttpError("Jenkins", req.method, req.path, res.status, "invalid-response", `redirected to ${shown}, not ${expected}: not done (a login page or proxy answered?)`);
+        }
+        throw this.http.fail(req, res);
+    }
+
     private failWith(req: HttpRequest, res: HttpResponse, xError: string | undefined): HttpError {
-        const e = this.http.fail(req, res, req.body ? secretsInXml(req.body) : []);
+        const e = this.http.fail(req, res);
         if (!xError) return e;
-        return new HttpError(e.service, e.method, e.path, e.status, e.kind, this.http.redact(xError, req.body ? secretsInXml(req.body) : []).slice(0, 200));
+        return new HttpError(e.service, e.method, e.path, e.status, e.kind, this.http.redact(xError, this.http.secretsOf(req, res)).slice(0, 200));
     }
 }
 

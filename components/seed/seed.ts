@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Resources, StackConfig } from "../../config";
 import { GiteaCollaborator, GiteaFiles, GiteaRepository, GiteaWebhook, JenkinsCredential, JenkinsFolder, JenkinsJob, type FileSpec } from "./providers";
-import { appRepoFiles, deployRepoFiles, folderConfigXml, imageRepository, INITIAL_TAG, jobConfigXml } from "./templates";
+import { appRepoFiles, deployRepoFiles, imageRepository, INITIAL_TAG, jobConfigXml } from "./templates";
 
 export interface SeedConnectionArgs {
     /** Base URL reachable from where `pulumi up` runs (the external NodePort URL). */
@@ -138,7 +138,7 @@ export class Seed extends pulumi.ComponentResource {
             );
         new GiteaFiles(`${name}-app-files`, { gitea, owner: appRepo.owner, repo: appRepo.name, branch: s.branch, files: appFiles }, child);
 
-        const folder = new JenkinsFolder(`${name}-folder`, { jenkins, path: s.folder, configXml: folderConfigXml("Seeded by ci-stack: the notes pipeline and its webhook token") }, roots);
+        const folder = new JenkinsFolder(`${name}-folder`, { jenkins, path: s.folder, description: "Seeded by ci-stack: the notes pipeline and its webhook token" }, roots);
 
         // Generic Webhook Trigger token: Gitea sends it as `Authorization: Bearer <token>`, the job
         // finds it through a secret-text credential in the folder store (JCasC replaces the system

@@ -1,6 +1,7 @@
 // GiteaUser, GiteaAccessToken and GiteaCollaborator called directly against the Gitea emulator:
 // create, read, no-op diff, drift, update, rotation, adoption, destroy.
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import {
     giteaAccessTokenProvider,
     GiteaAccessTokenInputs,
@@ -10,9 +11,11 @@ import {
     giteaUserProvider,
     GiteaUserInputs,
     GiteaUserOutputs,
+    seedProvider,
 } from "../../components/seed/providers";
 import { BOT_TOKEN_SCOPES } from "../../components/giteaBot";
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start } from "../support/giteaEmulator";
+import { evaluateProvider } from "../support/providerHost";
 
 const writes = (e: GiteaEmulator) => e.log.filter((r) => r.method !== "GET").length;
 
@@ -167,6 +170,16 @@ describe("Gitea pipeline-identity providers (against the emulator)", () => {
             assert.equal(tokens().length, 0);
         });
 
+        it("a new admin connection (rotated admin password) is a change that keeps the token", async () => {
+            const { id, outs } = await giteaAccessTokenProvider.create(inputs());
+            emu.state.users.get(GITEA_USER)!.password = "Rotated-Adm1n-Pa55";
+            const rotatedAdmin = inputs({ gitea: { ...conn(), password: "Rotated-Adm1n-Pa55" } });
+            assert.deepEqual(await giteaAccessTokenProvider.diff!(id, outs!, rotatedAdmin), { changes: true });
+            const { outs: after } = await giteaAccessTokenProvider.update!(id, outs!, rotatedAdmin);
+            assert.deepEqual([after!.token, after!.tokenId, tokens().length], [outs!.token, outs!.tokenId, 1]);
+            assert.equal(after!.gitea.password, "Rotated-Adm1n-Pa55");
+        });
+
         it("a user deleted by hand reads as gone; a token of that name made by someone else is replaced, not trusted", async () => {
             emu.state.tokens.push({ id: 5, user: "jenkins-bot", name: "ci-stack-jenkins", sha1: "a".repeat(40), scopes: ["all"] });
             const { id, outs } = await giteaAccessTokenProvider.create(inputs());
@@ -227,6 +240,31 @@ describe("Gitea pipeline-identity providers (against the emulator)", () => {
             emu.state.repo(GITEA_USER, "notes-app")!.collaborators.set("jenkins-bot", "admin");
             await giteaCollaboratorProvider.create(inputs());
             assert.equal(mode(), "read");
+        });
+    });
+    describe("through the serialized seedProvider", () => {
+        let ev: any;
+        before(async function () {
+            this.timeout(60_000);
+            const sf = await pulumi.runtime.serializeFunction(() => seedProvider, { allowSecrets: true });
+            assert.ok(!sf.text.includes(GITEA_PASSWORD));
+            ev = evaluateProvider(sf.text);
+        });
+
+        it("routes GiteaUser, GiteaAccessToken and GiteaCollaborator (the admin client survives serialization), re-runs with zero writes", async function () {
+            this.timeout(60_000);
+            emu.state.addRepo(GITEA_USER, "notes-deploy", { private: true });
+            const user = { __kind: "GiteaUser", gitea: conn(), username: "jenkins-bot", email: "jenkins-bot@ci-stack.invalid", fullName: "ci-stack pipeline" };
+            const u = await ev.create(user);
+            const token = { __kind: "GiteaAccessToken", gitea: conn(), user: "jenkins-bot", userId: u.outs.userId, name: "ci-stack-jenkins", scopes: BOT_TOKEN_SCOPES, rotation: 0 };
+            const t = await ev.create(token);
+            const access = { __kind: "GiteaCollaborator", gitea: conn(), owner: GITEA_USER, repo: "notes-deploy", user: "jenkins-bot", permission: "write" };
+            const c = await ev.create(access);
+            assert.deepEqual([u.outs.__kind, t.outs.__kind, c.outs.__kind], ["GiteaUser", "GiteaAccessToken", "GiteaCollaborator"]);
+            assert.deepEqual([emu.state.users.get("jenkins-bot")!.restricted, emu.state.tokens[0]!.sha1, emu.state.collaborations("jenkins-bot")], [true, t.outs.token, { [`${GITEA_USER}/notes-deploy`]: "write" }]);
+            const w = writes(emu);
+            for (const [r, i] of [[u, user], [t, token], [c, access]] as const) assert.deepEqual(await ev.diff(r.id, r.outs, i), { changes: false });
+            assert.equal(writes(emu), w);
         });
     });
 });

@@ -1,6 +1,6 @@
-// GiteaClient's user, token-for-others and collaborator calls against the Gitea emulator.
+// GiteaAdminClient's user and collaborator calls, and GiteaClient's tokens of other users (paged), against the Gitea emulator.
 import * as assert from "node:assert/strict";
-import { GiteaClient } from "../../components/seed/giteaClient";
+import { GiteaAdminClient } from "../../components/seed/giteaAdminClient";
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start } from "../support/giteaEmulator";
 
 const FAST = { retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5, timeoutMs: 1000 } as const;
@@ -9,13 +9,13 @@ const PASSWORD = "Throwaway-Pa55word-x";
 describe("GiteaClient: users, tokens of other users, collaborators", () => {
     let emu: GiteaEmulator;
     let lines: string[];
-    let gitea: GiteaClient;
+    let gitea: GiteaAdminClient;
     const user = { username: "jenkins-bot", email: "jenkins-bot@ci-stack.invalid", password: PASSWORD, fullName: "ci-stack pipeline", restricted: true };
 
     beforeEach(async () => {
         emu = await start();
         lines = [];
-        gitea = new GiteaClient({ url: emu.url, username: GITEA_USER, password: GITEA_PASSWORD, ...FAST, log: (l) => lines.push(l) });
+        gitea = new GiteaAdminClient({ url: emu.url, username: GITEA_USER, password: GITEA_PASSWORD, ...FAST, log: (l) => lines.push(l) });
     });
     afterEach(() => emu.close());
 

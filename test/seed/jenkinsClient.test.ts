@@ -33,8 +33,13 @@ describe("JenkinsClient against the Jenkins emulator", () => {
 
     describe("readiness", () => {
         it("waits out 503 'getting ready'", async () => {
-            emu.state.ready = false;
-            setTimeout(() => (emu.state.ready = true), 60);
+            const state = emu.state;
+            state.ready = false;
+            // Ready 60 ms after the first request, however long the client took to send it.
+            emu.onRequest = () => {
+                emu.onRequest = undefined;
+                setTimeout(() => (state.ready = true), 60);
+            };
             await jenkins.waitReady(5000);
             assert.ok(emu.requests("GET", "/api/json").some((r) => r.status === 503));
         });
@@ -129,9 +134,9 @@ describe("JenkinsClient against the Jenkins emulator", () => {
             assert.equal(await jenkins.createItem("ci/notes-app", job("a &amp; &lt;b&gt;")), "created");
             assert.deepEqual(emu.requests("POST").map((r) => `${r.path}${r.query}`), ["/createItem?name=ci", "/job/ci/createItem?name=notes-app"]);
             assert.ok(emu.requests("POST").every((r) => r.headers["content-type"]?.startsWith("application/xml")));
-            assert.equal(await jenkins.getItemConfig("ci/notes-app"), job("a &amp; &lt;b&gt;"));
+            assert.match((await jenkins.getItemConfig("ci/notes-app"))!, /<description>a &amp; &lt;b&gt;<\/description>/);
             await jenkins.updateItemConfig("ci/notes-app", job("v2"));
-            assert.equal(emu.state.items.get("ci/notes-app"), job("v2"));
+            assert.match(emu.state.configXml("ci/notes-app")!, /<description>v2<\/description>/);
             await jenkins.deleteItem("ci/notes-app");
             assert.equal(await jenkins.getItemConfig("ci/notes-app"), undefined);
             await jenkins.deleteItem("ci/notes-app");
@@ -144,12 +149,103 @@ describe("JenkinsClient against the Jenkins emulator", () => {
         });
 
         it("other 400s carry Jenkins' X-Error text", async () => {
-            await assert.rejects(jenkins.createItem("ci", "<broken"), /Jenkins POST \/createItem\?name=ci: HTTP 400 — Failed to parse the submitted config.xml/);
+            await assert.rejects(jenkins.createItem("c;i", FOLDER), /Jenkins POST \/createItem\?name=c;i: HTTP 400 — ‘;’ is an unsafe character/);
+        });
+
+        it("unparsable XML is Jenkins' bare 500 Oops page (createProjectFromXML throws IOException)", async () => {
+            await assert.rejects(jenkins.createItem("ci", "<broken"), /Jenkins POST \/createItem\?name=ci: HTTP 500 — Oops! A problem occurred while processing the request Logging ID=/);
         });
 
         it("an item under a missing folder is a 404 error; reading it is undefined", async () => {
             await assert.rejects(jenkins.createItem("nope/notes-app", job("x")), (e: unknown) => e instanceof HttpError && e.status === 404 && /POST \/job\/nope\/createItem\?name=notes-app/.test(e.message));
             assert.equal(await jenkins.getItemConfig("nope/notes-app"), undefined);
+        });
+    });
+
+    describe("the real success signal of each call", () => {
+        const loginPage = { status: 200, headers: { "Content-Type": "text/html" }, body: "<html><body><form action='/login'>Sign in</form></body></html>" };
+        beforeEach(() => void emu.state.addFolder("ci"));
+
+        it("readiness: a 200 that is not Jenkins' JSON (a proxy's login page) does not pass", async () => {
+            emu.faults.reply(1000, loginPage, { match: (r) => r.path === "/api/json" });
+            await assert.rejects(jenkins.waitReady(2000), (e: unknown) => e instanceof HttpError && e.kind === "invalid-response" && /GET \/api\/json\?tree=mode: .*not JSON: Sign in/.test(e.message));
+        });
+
+        it("createItem: a 200 with a body (a login page) is not 'created'", async () => {
+            emu.faults.reply(1, loginPage, { match: (r) => r.path.endsWith("/createItem") });
+            await assert.rejects(jenkins.createItem("ci/j", job("x")), /Jenkins POST \/job\/ci\/createItem\?name=j: .*a 200 with a body where Jenkins sends none.*Sign in/);
+            assert.ok(!emu.state.items.has("ci/j"));
+        });
+
+        it("updateItemConfig: the same", async () => {
+            await jenkins.createItem("ci/j", job("x"));
+            emu.faults.reply(1, loginPage, { match: (r) => r.path.endsWith("/config.xml") });
+            await assert.rejects(jenkins.updateItemConfig("ci/j", job("y")), /a 200 with a body where Jenkins sends none/);
+        });
+
+        it("deleteItem: a 302 to the parent is success, a 302 to a login page is not, 404 is fine", async () => {
+            await jenkins.createItem("ci/j", job("x"));
+            emu.faults.redirect(1, { match: (r) => r.path.endsWith("/doDelete") });
+            await assert.rejects(jenkins.deleteItem("ci/j"), /Jenkins POST \/job\/ci\/job\/j\/doDelete: HTTP 302 — redirected to \/login\?from=%2Fjob%2Fci%2Fjob%2Fj%2FdoDelete, not \/job\/ci\/: not done/);
+            assert.ok(emu.state.items.has("ci/j"), "nothing was deleted");
+            await jenkins.deleteItem("ci/j");
+            assert.ok(!emu.state.items.has("ci/j"));
+            await jenkins.deleteItem("ci/j");
+            await jenkins.deleteItem("ci");
+            assert.ok(!emu.state.items.has("ci"));
+        });
+
+        it("submitDescription: a 302 to the item is success (and sets a folder's primary view description), a login page is not", async () => {
+            await jenkins.submitDescription("ci", "Seeded & <kept>");
+            assert.equal(emu.state.folder("ci")!.views[0]!.description, "Seeded & <kept>");
+            assert.deepEqual(emu.requests("POST", "/job/ci/submitDescription").map((r) => r.headers["content-type"]), ["application/x-www-form-urlencoded"]);
+            emu.faults.redirect(1);
+            await assert.rejects(jenkins.submitDescription("ci", "x"), /redirected to \/login/);
+        });
+
+        it("getItem: class, description, primary view and items of a folder; undefined when absent", async () => {
+            await jenkins.createItem("ci/j", job("x"));
+            emu.state.folder("ci")!.views[0]!.description = "view text";
+            assert.deepEqual(await jenkins.getItem("ci"), { className: FOLDER_CLASS, description: "", viewDescription: "view text", jobs: ["j"] });
+            assert.deepEqual(await jenkins.getItem("ci/j"), { className: "org.jenkinsci.plugins.workflow.job.WorkflowJob", description: "x" });
+            assert.equal(await jenkins.getItem("nope"), undefined);
+        });
+
+        it("deleteCredential: 200 JSON with notificationType ERROR is a failure while the credential is still there", async () => {
+            await jenkins.createCredential("ci", secretText("tok", "s3cret"));
+            emu.state.credentialRemovalFails = true;
+            await assert.rejects(jenkins.deleteCredential("ci", "tok"), /doDelete: HTTP 200 — ERROR: Failed to delete credentials \(the credential is still there\)/);
+            assert.deepEqual(emu.requests("POST", /doDelete$/).map((r) => [r.status, r.headers.accept]), [[200, "application/json"]]);
+            emu.state.credentialRemovalFails = false;
+            await jenkins.deleteCredential("ci", "tok");
+            assert.equal(emu.state.credentials.get("ci")?.has("tok"), false);
+        });
+
+        it("deleteCredential: an ERROR for a credential gone anyway (deleted concurrently) is fine; a login redirect is not", async () => {
+            await jenkins.createCredential("ci", secretText("tok", "s3cret"));
+            emu.state.credentialRemovalFails = true;
+            emu.onRequest = (r) => {
+                if (r.path.endsWith("/doDelete")) emu.state.credentials.get("ci")!.delete("tok");
+            };
+            await jenkins.deleteCredential("ci", "tok");
+            emu.onRequest = undefined;
+            await jenkins.createCredential("ci", secretText("tok2", "s3cret"));
+            emu.faults.redirect(1, { match: (r) => r.path.endsWith("/doDelete") });
+            await assert.rejects(jenkins.deleteCredential("ci", "tok2"), /HTTP 302/);
+            assert.ok(emu.state.credentials.get("ci")!.has("tok2"));
+        });
+
+        it("listCredentialIds: the ids in a folder's store; [] for a missing folder", async () => {
+            await jenkins.createCredential("ci", secretText("a", "1111"));
+            await jenkins.createCredential("ci", secretText("b", "2222"));
+            assert.deepEqual(await jenkins.listCredentialIds("ci"), ["a", "b"]);
+            assert.deepEqual(await jenkins.listCredentialIds("nope"), []);
+        });
+
+        it("createCredential / updateCredential: a 200 with a body is not success", async () => {
+            emu.faults.reply(2, loginPage, { match: (r) => r.method === "POST" });
+            await assert.rejects(jenkins.createCredential("ci", secretText("x", "s3cret")), /a 200 with a body where Jenkins sends none/);
+            await assert.rejects(jenkins.updateCredential("ci", "x", secretText("x", "s3cret")), /a 200 with a body where Jenkins sends none/);
         });
     });
 
@@ -184,9 +280,9 @@ describe("JenkinsClient against the Jenkins emulator", () => {
             assert.equal(emu.state.items.size, 1);
         });
 
-        it("a 5xx returned AFTER the create applied ends in 'exists', one item, no duplicate", async () => {
+        it("a 5xx returned AFTER the create applied ends in 'retried' (most likely ours), one item, no duplicate", async () => {
             emu.faults.fail(1, { status: 500, afterApply: true, match: (r) => r.path === "/createItem" });
-            assert.equal(await jenkins.createItem("ci", FOLDER), "exists");
+            assert.equal(await jenkins.createItem("ci", FOLDER), "retried");
             assert.deepEqual([...emu.state.items.keys()], ["ci"]);
             assert.deepEqual(emu.requests("POST", "/createItem").map((r) => r.status), [500, 400]);
         });
@@ -222,7 +318,7 @@ describe("JenkinsClient against the Jenkins emulator", () => {
             await jenkins.createItem("ci", FOLDER);
             const quick = new JenkinsClient({ ...conn, timeoutMs: 60 });
             emu.faults.slow(1, 300);
-            assert.equal(await quick.getItemConfig("ci"), FOLDER);
+            assert.equal(await quick.getItemConfig("ci"), emu.state.configXml("ci"));
         });
     });
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     FileSpec,
     FilesInputs,
+    FolderInputs,
     HookInputs,
     ItemInputs,
     RepoInputs,
@@ -21,7 +22,7 @@ import {
     seedProvider,
     stringCredentialXml,
 } from "../../components/seed/providers";
-import { folderConfigXml, jobConfigXml, JobSpec } from "../../components/seed/templates";
+import { jobConfigXml, JobSpec, normalizeConfigXml } from "../../components/seed/templates";
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, gitBlobSha, start as startGitea } from "../support/giteaEmulator";
 import { JENKINS_PASSWORD, JENKINS_USER, JenkinsEmulator, start as startJenkins } from "../support/jenkinsEmulator";
 import { evaluateProvider } from "../support/providerHost";
@@ -293,32 +294,133 @@ describe("seed dynamic providers (against the emulators)", () => {
         });
     });
 
-    describe("JenkinsFolder and JenkinsJob", () => {
-        const folder = (): ItemInputs => ({ jenkins: jenkinsConn(jenkins), path: "ci", configXml: folderConfigXml("Seeded") });
-        const jobInputs = (spec = job()): ItemInputs => ({ jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(spec) });
+    describe("JenkinsFolder", () => {
+        const folder = (over: Partial<FolderInputs> = {}): FolderInputs => ({ jenkins: jenkinsConn(jenkins), path: "ci", description: "Seeded", ...over });
+        const cred = (id: string, secret: string) => stringCredentialXml({ credentialId: id, description: "", secret });
+        const folderPosts = () => jenkins.requests("POST").filter((r) => r.path.endsWith("/config.xml") && !r.path.includes("/credentials/"));
 
-        it("lifecycle: create, read, no-op re-run, hand edit shows as drift, update, delete", async () => {
-            const f = await jenkinsFolderProvider.create(folder());
+        it("lifecycle: created with its description on the folder page, read, no-op re-run, edited by hand, converged, deleted when empty", async () => {
+            const p = jenkinsFolderProvider;
+            const { id, outs } = await p.create(folder());
+            assert.deepEqual([id, outs!.adopted, jenkins.state.folder("ci")!.views[0]!.description], ["ci", false, "Seeded"]);
+            assert.equal((await p.read!(id, outs)).props!.description, "Seeded");
+
+            const before = writes(jenkins);
+            assert.deepEqual(await p.diff!(id, outs!, folder()), { changes: false });
+            assert.equal(writes(jenkins), before, "a no-op diff writes nothing");
+
+            jenkins.state.folder("ci")!.views[0]!.description = "edited by hand";
+            assert.deepEqual(await p.diff!(id, outs!, folder()), { changes: true });
+            await p.update!(id, outs!, folder());
+            assert.equal(jenkins.state.folder("ci")!.views[0]!.description, "Seeded");
+            assert.deepEqual(await p.diff!(id, outs!, folder({ description: "new text" })), { changes: true });
+
+            jenkins.state.items.delete("ci");
+            assert.deepEqual(await p.read!(id, outs), {}, "refresh reports it gone");
+            await p.update!(id, outs!, folder());
+            assert.ok(jenkins.state.isFolder("ci"));
+
+            await p.delete!(id, outs!);
+            assert.ok(!jenkins.state.items.has("ci"));
+            assert.deepEqual(folderPosts(), [], "never a folder config.xml POST");
+        });
+
+        it("a changed description never POSTs a folder config.xml: the credential store, views and other properties survive", async () => {
+            const { id, outs } = await jenkinsFolderProvider.create(folder());
+            jenkins.state.credentials.set("ci", new Map([["notes-app-webhook-token", cred("notes-app-webhook-token", "t0ken")], ["team-cred", cred("team-cred", "theirs")]]));
+            const f = jenkins.state.folder("ci")!;
+            f.properties.push("<com.example.TeamProperty><team>blue</team></com.example.TeamProperty>");
+            f.views.push({ name: "Team view", description: "theirs" });
+            f.description = "the folder's own field";
+
+            await jenkinsFolderProvider.update!(id, outs!, folder({ description: "Changed" }));
+            assert.deepEqual(folderPosts(), []);
+            assert.deepEqual(jenkins.requests("POST", "/job/ci/submitDescription").length, 2, "create + this change");
+            assert.deepEqual([...jenkins.state.credentials.get("ci")!.keys()], ["notes-app-webhook-token", "team-cred"]);
+            assert.deepEqual(jenkins.state.folder("ci"), {
+                kind: "folder",
+                description: "the folder's own field",
+                properties: ["<com.example.TeamProperty><team>blue</team></com.example.TeamProperty>"],
+                views: [{ name: "All", description: "Changed" }, { name: "Team view", description: "theirs" }],
+            });
+        });
+
+        it("state keeps only what the diff needs: no config.xml, no encrypted credential blob", async () => {
+            const { id, outs } = await jenkinsFolderProvider.create(folder());
+            jenkins.state.credentials.set("ci", new Map([["tok", cred("tok", "t0ken")]]));
+            assert.match(jenkins.state.configXml("ci")!, /<secret>\{/, "Jenkins' config.xml does carry the blob");
+            const read = await jenkinsFolderProvider.read!(id, outs);
+            for (const state of [outs, read.props]) {
+                assert.deepEqual(Object.keys(state!).sort(), ["adopted", "description", "jenkins", "path"]);
+                assert.ok(!JSON.stringify(state).includes("<secret>"));
+            }
+        });
+
+        it("adopts an existing folder without writing to it, and leaves it on destroy", async () => {
+            const theirs = jenkins.state.addFolder("ci", { views: [{ name: "All", description: "Team CI" }] });
+            jenkins.state.setConfigXml("ci/their-job", jobConfigXml(job({ scriptPath: "theirs/Jenkinsfile" })));
+            const created = await captureLog(() => jenkinsFolderProvider.create(folder()));
+            const outs = created.result.outs!;
+            assert.equal(outs.adopted, true);
+            assert.match(created.lines.join("\n"), /adopting the existing Jenkins folder ci/);
+            assert.equal(theirs.views[0]!.description, "Team CI", "an adopted folder's description is its owner's");
+            assert.deepEqual(jenkins.requests("POST").map((r) => r.path), ["/createItem"], "only the create that answered 'exists'");
+            assert.deepEqual(await jenkinsFolderProvider.diff!("ci", outs, folder()), { changes: false });
+
+            const { lines } = await captureLog(() => jenkinsFolderProvider.delete!("ci", outs));
+            assert.ok(jenkins.state.items.has("ci") && jenkins.state.items.has("ci/their-job"));
+            assert.match(lines.join("\n"), /leaving Jenkins folder ci in place: it existed before the seed \(adopted\)/);
+        });
+
+        it("destroy never deletes what the seed did not create: a folder it made that holds others' items or credentials stays", async () => {
+            const { id, outs } = await jenkinsFolderProvider.create(folder());
+            jenkins.state.setConfigXml("ci/their-job", jobConfigXml(job()));
+            jenkins.state.credentials.set("ci", new Map([["their-cred", cred("their-cred", "x")]]));
+            const { lines } = await captureLog(() => jenkinsFolderProvider.delete!(id, outs!));
+            assert.ok(jenkins.state.items.has("ci/their-job"));
+            assert.match(lines.join("\n"), /leaving Jenkins folder ci in place: it holds items their-job and credentials their-cred, which the seed did not create/);
+
+            jenkins.state.items.delete("ci/their-job");
+            jenkins.state.credentials.delete("ci");
+            await jenkinsFolderProvider.delete!(id, outs!);
+            assert.ok(!jenkins.state.items.has("ci"), "empty: deleted");
+        });
+
+        it("a name taken by something that is not a folder is a clear error, and nothing is written over it", async () => {
+            jenkins.state.setConfigXml("ci", jobConfigXml(job()));
+            await assert.rejects(jenkinsFolderProvider.create(folder()), /Jenkins item "ci" is a org\.jenkinsci\.plugins\.workflow\.job\.WorkflowJob, not a folder/);
+            assert.deepEqual(jenkins.requests("POST").map((r) => r.path), ["/createItem"]);
+        });
+
+        it("after a 5xx answered once Jenkins had created it, the folder is the seed's (retried), not adopted", async () => {
+            jenkins.faults.fail(1, { afterApply: true, match: (q) => q.method === "POST" && q.path === "/createItem" });
+            const { outs } = await jenkinsFolderProvider.create(folder());
+            assert.equal(outs!.adopted, false);
+            assert.equal(jenkins.state.folder("ci")!.views[0]!.description, "Seeded");
+        });
+    });
+
+    describe("JenkinsJob", () => {
+        const jobInputs = (spec = job()): ItemInputs => ({ jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(spec) });
+        beforeEach(() => void jenkins.state.addFolder("ci"));
+
+        it("lifecycle: create, read, no-op re-run over Jenkins' re-serialization, hand edit shows as drift, update, delete", async () => {
             const p = jenkinsJobProvider;
             const { id, outs } = await p.create(jobInputs());
-            assert.equal(id, "ci/notes-app");
-            assert.ok(jenkins.state.isFolder("ci"));
-            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
-            assert.equal((await p.read!(id, outs)).props!.configXml, jobInputs().configXml);
+            assert.deepEqual([id, outs!.adopted], ["ci/notes-app", false]);
+            const saved = jenkins.state.configXml("ci/notes-app")!;
+            assert.notEqual(saved, jobInputs().configXml, "Jenkins serves its own re-serialization");
+            assert.equal(normalizeConfigXml(saved), normalizeConfigXml(jobInputs().configXml));
+            assert.equal((await p.read!(id, outs)).props!.configXml, saved);
 
             const before = writes(jenkins);
             assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: false });
-            assert.deepEqual(await jenkinsFolderProvider.diff!(f.id, f.outs!, folder()), { changes: false });
             assert.equal(writes(jenkins), before, "no-op diffs write nothing");
 
-            // Jenkins' own re-serialization (plugin attributes, <actions>) is not drift…
-            jenkins.state.items.set("ci/notes-app", jobInputs().configXml.replace("<flow-definition", '<flow-definition plugin="workflow-job@1540.v295eccc9778f"').replace("<description>", "<actions/><description>"));
-            assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: false });
-            // …a hand edit is.
-            jenkins.state.items.set("ci/notes-app", jobInputs().configXml.replace("<scriptPath>Jenkinsfile</scriptPath>", "<scriptPath>other/Jenkinsfile</scriptPath>"));
+            jenkins.state.setConfigXml("ci/notes-app", jobInputs().configXml.replace("<scriptPath>Jenkinsfile</scriptPath>", "<scriptPath>other/Jenkinsfile</scriptPath>"));
             assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: true });
             await p.update!(id, outs!, jobInputs());
-            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+            assert.equal(normalizeConfigXml(jenkins.state.configXml("ci/notes-app")!), normalizeConfigXml(jobInputs().configXml));
             assert.deepEqual(await p.diff!(id, outs!, jobInputs()), { changes: false });
 
             // A new desired spec (e.g. another branch) is a change too.
@@ -333,36 +435,34 @@ describe("seed dynamic providers (against the emulators)", () => {
 
             await p.delete!(id, outs!);
             assert.ok(!jenkins.state.items.has("ci/notes-app"));
-            await jenkinsFolderProvider.delete!(f.id, f.outs!);
-            assert.ok(!jenkins.state.items.has("ci"));
         });
 
-        it("adopts an existing job: converges a different one, leaves an equal one untouched", async () => {
-            jenkins.state.addFolder("ci");
-            jenkins.state.items.set("ci/notes-app", jobConfigXml(job({ scriptPath: "old/Jenkinsfile" })));
-            await jenkinsJobProvider.create(jobInputs());
-            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+        it("adopts an existing job: converges a different one, leaves an equal one untouched, keeps it (and its history) on destroy", async () => {
+            jenkins.state.setConfigXml("ci/notes-app", jobConfigXml(job({ scriptPath: "old/Jenkinsfile" })));
+            const { outs } = await jenkinsJobProvider.create(jobInputs());
+            assert.equal(outs!.adopted, true);
+            assert.equal(normalizeConfigXml(jenkins.state.configXml("ci/notes-app")!), normalizeConfigXml(jobInputs().configXml));
 
             const posts = jenkins.requests("POST").length;
             await jenkinsJobProvider.create(jobInputs());
             assert.equal(jenkins.requests("POST").length, posts + 1, "only the createItem that answered 'exists'");
+
+            const { lines } = await captureLog(() => jenkinsJobProvider.delete!("ci/notes-app", outs!));
+            assert.ok(jenkins.state.items.has("ci/notes-app"));
+            assert.match(lines.join("\n"), /leaving Jenkins job ci\/notes-app in place: it existed before the seed/);
         });
 
-        it("a folder whose description was edited by hand is converged; Jenkins' additions to it are not drift", async () => {
-            const f = await jenkinsFolderProvider.create(folder());
-            const xml = jenkins.state.items.get("ci")!;
-            jenkins.state.items.set("ci", xml.replace("</com.cloudbees.hudson.plugins.folder.Folder>", "<views><hudson.model.AllView/></views></com.cloudbees.hudson.plugins.folder.Folder>"));
-            assert.deepEqual(await jenkinsFolderProvider.diff!(f.id, f.outs!, folder()), { changes: false });
-            jenkins.state.items.set("ci", xml.replace("Seeded", "edited"));
-            assert.deepEqual(await jenkinsFolderProvider.diff!(f.id, f.outs!, folder()), { changes: true });
+        it("an existing item of another type is a clear error, never a config.xml POST Jenkins would refuse with a bare 500", async () => {
+            jenkins.state.setConfigXml("ci/notes-app", "<project><description>freestyle</description></project>");
+            await assert.rejects(jenkinsJobProvider.create(jobInputs()), /Jenkins item "ci\/notes-app" exists as <project>, not <flow-definition>: Jenkins cannot change an item's type in place/);
+            assert.deepEqual(jenkins.requests("POST", "/job/ci/job/notes-app/config.xml"), []);
         });
 
-        it("no duplicate after a 5xx answered after Jenkins created the job", async () => {
-            jenkins.state.addFolder("ci");
+        it("no duplicate after a 5xx answered after Jenkins created the job; the job is the seed's", async () => {
             jenkins.faults.fail(1, { afterApply: true, match: (q) => q.method === "POST" && q.path.endsWith("/createItem") });
-            await jenkinsJobProvider.create(jobInputs());
+            const { outs } = await jenkinsJobProvider.create(jobInputs());
             assert.deepEqual([...jenkins.state.items.keys()].sort(), ["ci", "ci/notes-app"]);
-            assert.equal(jenkins.state.items.get("ci/notes-app"), jobInputs().configXml);
+            assert.equal(outs!.adopted, false);
         });
     });
 
@@ -453,7 +553,7 @@ describe("seed dynamic providers (against the emulators)", () => {
                 branchFilter: "main",
                 authorizationHeader: "Bearer x",
             },
-            JenkinsFolder: { __kind: "JenkinsFolder", jenkins: jenkinsConn(jenkins), path: "ci", configXml: folderConfigXml("Seeded") },
+            JenkinsFolder: { __kind: "JenkinsFolder", jenkins: jenkinsConn(jenkins), path: "ci", description: "Seeded" },
             JenkinsCredential: { __kind: "JenkinsCredential", jenkins: jenkinsConn(jenkins), folder: "ci", credentialId: "tok", description: "", secret: "s" },
             JenkinsJob: { __kind: "JenkinsJob", jenkins: jenkinsConn(jenkins), path: "ci/notes-app", configXml: jobConfigXml(job()) },
         });

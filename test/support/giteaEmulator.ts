@@ -89,11 +89,27 @@ export class GiteaState {
     /** key: "owner/name" lower-cased */
     readonly repos = new Map<string, GiteaRepoState>();
     readonly tokens: GiteaTokenState[] = [];
+    /** The admin Secret as the Pod's init container sees it (env from gitea.admin.existingSecret). */
+    adminSecret: { username: string; password: string } | undefined;
     private seq = 100;
     // One `webhook` table for every repository (models/webhook/webhook.go, ID autoincrement).
     private hookSeq = 0;
 
     constructor(readonly baseUrl: () => string) {}
+
+    /**
+     * The Pod started (again): the chart's init container runs configure_admin_user (gitea chart
+     * templates/gitea/init.yaml): a missing admin is created; an existing one gets the Secret's
+     * password only with passwordMode keepUpdated. Nothing reads the Secret while the Pod runs.
+     */
+    restart(passwordMode = "keepUpdated"): void {
+        const s = this.adminSecret;
+        if (!s) return;
+        const u = this.users.get(s.username);
+        // configure_admin_user (gitea chart templates/gitea/secret_init.yaml) runs `gitea admin user create --admin …`.
+        if (!u) this.users.set(s.username, { id: this.nextId(), password: s.password, admin: true });
+        else if (passwordMode === "keepUpdated") u.password = s.password;
+    }
 
     nextId(): number {
         return ++this.seq;

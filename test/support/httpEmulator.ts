@@ -1,6 +1,8 @@
 // Shared machinery of the in-process Gitea and Jenkins emulators: a node:http server on 127.0.0.1:0,
-// a request log, and fault injection (5xx bursts — optionally AFTER the request was applied —,
-// reset sockets, refused connections, slow responses).
+// a request log, a count of requests still being served, and fault injection (5xx or 429 bursts —
+// optionally AFTER the request was applied, with a Retry-After, or echoing the request the way a
+// debugging proxy or a stack-trace page does —, a 302 to a login page as an SSO proxy in front of
+// the server answers, reset sockets, refused connections, slow responses, oversized bodies).
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -44,6 +46,19 @@ export interface FailOptions {
     readonly match?: RequestMatcher;
     /** Run the real handler first (state changes), then answer the failure — the ambiguous case. */
     readonly afterApply?: boolean;
+    /** A Retry-After header for the reply: seconds ("2") or an HTTP-date. */
+    readonly retryAfter?: string;
+    /**
+     * The reply body repeats the request, as an error page that dumps it does: its body, and/or the
+     * named request headers (lower case). Named, because a client shows only a short excerpt.
+     */
+    readonly echo?: { readonly body?: boolean; readonly headers?: readonly string[] };
+}
+
+export interface RedirectOptions {
+    readonly match?: RequestMatcher;
+    /** Location of the 302 (default: a login page that names the request, as SSO proxies do). */
+    readonly location?: string;
 }
 
 export interface SlowOptions {
@@ -59,6 +74,9 @@ export class Faults {
     private fails: Budget<FailOptions>[] = [];
     private resets: Budget<{ match?: RequestMatcher; afterApply?: boolean }>[] = [];
     private slows: (Budget<SlowOptions> & { ms: number })[] = [];
+    private redirects: Budget<RedirectOptions>[] = [];
+    private canned: Budget<{ match?: RequestMatcher; reply: Reply }>[] = [];
+    private huge: Budget<{ match?: RequestMatcher; bytes: number }>[] = [];
 
     constructor(private readonly server: ServerControl) {}
 
@@ -71,6 +89,24 @@ export class Faults {
     /** The next `n` matching requests have their socket destroyed without a reply (ECONNRESET / "other side closed"). */
     reset(n: number, opts: { match?: RequestMatcher; afterApply?: boolean } = {}): this {
         this.resets.push({ left: n, opts });
+        return this;
+    }
+
+    /** The next `n` matching requests get a 302 to a login page instead of reaching the server (SSO proxy, expired session). */
+    redirect(n: number, opts: RedirectOptions = {}): this {
+        this.redirects.push({ left: n, opts });
+        return this;
+    }
+
+    /** The next `n` matching requests get `reply` instead (something in front of the server answered: a login page with 200, …). */
+    reply(n: number, reply: Reply, opts: { match?: RequestMatcher } = {}): this {
+        this.canned.push({ left: n, opts: { ...opts, reply } });
+        return this;
+    }
+
+    /** The next `n` matching requests get a 200 whose body is `bytes` long (a runaway or hostile server). */
+    hugeBody(n: number, bytes: number, opts: { match?: RequestMatcher } = {}): this {
+        this.huge.push({ left: n, opts: { ...opts, bytes } });
         return this;
     }
 
@@ -98,22 +134,38 @@ export class Faults {
         this.fails = [];
         this.resets = [];
         this.slows = [];
+        this.redirects = [];
+        this.huge = [];
+        this.canned = [];
     }
 
     /** @internal */
-    take(req: { method: string; path: string }): { fail?: FailOptions; reset?: { afterApply?: boolean }; slow?: { ms: number; phase: "before" | "after" } } {
+    take(req: { method: string; path: string }): {
+        fail?: FailOptions;
+        reset?: { afterApply?: boolean };
+        slow?: { ms: number; phase: "before" | "after" };
+        redirect?: RedirectOptions;
+        hugeBody?: number;
+        canned?: Reply;
+    } {
         const pick = <T extends { match?: RequestMatcher }, B extends Budget<T>>(list: B[]): B | undefined => {
             const b = list.find((x) => x.left > 0 && (x.opts.match ? x.opts.match(req) : true));
             if (b) b.left--;
             return b;
         };
-        const fail = pick(this.fails);
-        const reset = fail ? undefined : pick(this.resets);
+        const canned = pick(this.canned);
+        const redirect = canned ? undefined : pick(this.redirects);
+        const fail = redirect || canned ? undefined : pick(this.fails);
+        const reset = fail || redirect || canned ? undefined : pick(this.resets);
+        const huge = fail || redirect || reset || canned ? undefined : pick(this.huge);
         const slow = pick(this.slows);
         return {
             fail: fail?.opts,
             reset: reset?.opts,
             slow: slow ? { ms: slow.ms, phase: slow.opts.phase ?? "after" } : undefined,
+            redirect: redirect?.opts,
+            hugeBody: huge?.opts.bytes,
+            canned: canned?.opts.reply,
         };
     }
 }
@@ -130,6 +182,8 @@ export interface Emulator<S> {
     readonly faults: Faults;
     /** Every request, in arrival order. */
     readonly log: LoggedRequest[];
+    /** Requests received and not yet answered (or dropped). */
+    readonly inFlight: number;
     /** Called for every request before faults and the handler run (e.g. to change state mid-operation). */
     onRequest: ((req: { method: string; path: string }) => void) | undefined;
     /** Requests matching method (or "*") and a path test. */
@@ -144,6 +198,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Starts a server that routes every request through `handler`, with logging and faults. */
 export async function startEmulator<S>(state: S, handler: Handler, failBody: (status: number) => Reply): Promise<Emulator<S>> {
     const log: LoggedRequest[] = [];
+    let inFlight = 0;
     const sockets = new Set<import("node:net").Socket>();
     let port = 0;
     let listening = false;
@@ -189,6 +244,15 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
     const faults = new Faults(control);
 
     async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        inFlight++;
+        try {
+            await serveOne(req, res);
+        } finally {
+            inFlight--;
+        }
+    }
+
+    async function serveOne(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
         const u = new URL(req.url ?? "/", "http://emulator");
@@ -199,9 +263,10 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
         emulator.onRequest?.({ method, path });
         const fault = faults.take({ method, path });
         const record = (status: number) =>
-            log.push({ method, path, query: u.search, status, headers, faulted: Boolean(fault.fail || fault.reset || fault.slow) });
+            log.push({ method, path, query: u.search, status, headers, faulted: Boolean(fault.fail || fault.reset || fault.slow || fault.redirect || fault.hugeBody || fault.canned) });
+        const body = Buffer.concat(chunks).toString("utf8");
 
-        const apply = () => handler({ method, path, rawPath: u.pathname, query: u.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        const apply = () => handler({ method, path, rawPath: u.pathname, query: u.searchParams, headers: req.headers, body });
 
         try {
             if (fault.slow?.phase === "before") await sleep(fault.slow.ms);
@@ -212,9 +277,23 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
                 req.socket.destroy();
                 return;
             }
-            if (fault.fail) {
+            if (fault.canned) {
+                reply = fault.canned;
+            } else if (fault.redirect) {
+                const from = encodeURIComponent(`${u.pathname}${u.search}`);
+                reply = { status: 302, headers: { Location: fault.redirect.location ?? `/login?from=${from}`, "Content-Type": "text/html" }, body: "" };
+            } else if (fault.fail) {
                 if (fault.fail.afterApply) await apply();
                 reply = failBody(fault.fail.status ?? 503);
+                const echo = fault.fail.echo;
+                if (echo) {
+                    const dump = (echo.headers ?? []).map((h) => `${h}: ${String(req.headers[h] ?? "")}`);
+                    const parts = [...(echo.body ? [`request body: ${body}`] : []), ...dump];
+                    reply = { ...reply, headers: { "Content-Type": "text/plain" }, body: parts.join("\n") };
+                }
+                if (fault.fail.retryAfter !== undefined) reply = { ...reply, headers: { ...reply.headers, "Retry-After": fault.fail.retryAfter } };
+            } else if (fault.hugeBody !== undefined) {
+                reply = { status: 200, headers: { "Content-Type": "application/json" }, body: `"${"x".repeat(fault.hugeBody)}"` };
             } else {
                 reply = await apply();
             }
@@ -245,6 +324,9 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
         state,
         faults,
         log,
+        get inFlight() {
+            return inFlight;
+        },
         requests: (method = "*", p?: string | RegExp) =>
             log.filter((e) => (method === "*" || e.method === method) && (p === undefined || (typeof p === "string" ? e.path === p : p.test(e.path)))),
         close: async () => {

@@ -1,5 +1,6 @@
 // seedProvider: the one provider object every seed resource ships, routing each call to its kind.
 import type * as pulumi from "@pulumi/pulumi";
+import { withRequestBudget } from "../http";
 import { giteaFilesProvider } from "./giteaFiles";
 import { giteaRepositoryProvider } from "./giteaRepository";
 import { giteaWebhookProvider } from "./giteaWebhook";
@@ -9,7 +10,8 @@ import { giteaCollaboratorProvider } from "./giteaCollaborator";
 import { harborProjectProvider } from "./harborProject";
 import { harborRobotProvider } from "./harborRobot";
 import { jenkinsCredentialProvider } from "./jenkinsCredential";
-import { jenkinsFolderProvider, jenkinsJobProvider } from "./jenkinsItem";
+import { jenkinsFolderProvider } from "./jenkinsFolder";
+import { jenkinsJobProvider } from "./jenkinsItem";
 import { KIND } from "./resource";
 
 // pulumi.dynamic.Resource serializes its provider once per provider OBJECT (serializeProvider in
@@ -41,6 +43,11 @@ export type SeedKind = keyof ReturnType<typeof seedKinds>;
 
 type Props = Record<string, unknown>;
 
+// The most requests one engine call (a create, a diff, …) may make, retries and read-backs included:
+// far above what converging the seed takes (a few dozen), low enough that a loop ends.
+const REQUESTS_PER_OPERATION = 500;
+const bounded = <T>(kind: string, op: string, fn: () => Promise<T>) => withRequestBudget(REQUESTS_PER_OPERATION, `${kind} ${op}`, fn);
+
 // Routed on the new inputs where there are some: they always carry `__kind`, while state written
 // before it existed does not (that state's read and delete run the per-kind text stored with it).
 function route(b: Props | undefined): { kind: SeedKind; provider: pulumi.dynamic.ResourceProvider } {
@@ -65,25 +72,25 @@ export const seedProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     async check(olds, news) {
         const { kind, provider } = route(news);
         if (!provider.check) return { inputs: news };
-        const r = await provider.check(strip(olds), strip(news));
+        const r = await bounded(kind, "check", () => provider.check!(strip(olds), strip(news)));
         return { ...r, inputs: tag((r.inputs as Props | undefined) ?? strip(news), kind) };
     },
 
     async diff(id, olds, news) {
-        const { provider } = route(news);
-        return provider.diff ? provider.diff(id, strip(olds), strip(news)) : {};
+        const { kind, provider } = route(news);
+        return provider.diff ? bounded(kind, "diff", () => provider.diff!(id, strip(olds), strip(news))) : {};
     },
 
     async create(inputs) {
         const { kind, provider } = route(inputs);
-        const r = await provider.create(strip(inputs));
+        const r = await bounded(kind, "create", () => provider.create(strip(inputs)));
         return { id: r.id, outs: tag(r.outs as Props | undefined, kind) };
     },
 
     async read(id, props) {
         const { kind, provider } = route(props);
         if (!provider.read) return { id, props };
-        const r = await provider.read(id, strip(props!));
+        const r = await bounded(kind, "read", () => provider.read!(id, strip(props!)));
         // A refresh must keep `__kind` in state; `{}` (gone) stays `{}`.
         return {
             ...r,
@@ -94,12 +101,12 @@ export const seedProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
 
     async update(id, olds, news) {
         const { kind, provider } = route(news);
-        const r = provider.update ? await provider.update(id, strip(olds), strip(news)) : {};
+        const r = provider.update ? await bounded(kind, "update", () => provider.update!(id, strip(olds), strip(news))) : {};
         return { outs: tag(r.outs as Props | undefined, kind) };
     },
 
     async delete(id, props) {
-        const { provider } = route(props);
-        await provider.delete?.(id, strip(props));
+        const { kind, provider } = route(props);
+        if (provider.delete) await bounded(kind, "delete", () => provider.delete!(id, strip(props)));
     },
 };

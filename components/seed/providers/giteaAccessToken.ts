@@ -71,7 +71,10 @@ export const giteaAccessTokenProvider: pulumi.dynamic.ResourceProvider<GiteaAcce
 
     async update(_id, olds, news) {
         const gitea = await giteaClient(news.gitea);
-        // Scopes cannot be changed on a token, and its value cannot be read back: every update mints one.
+        // Only the connection changed (e.g. the admin's password was rotated) and ours still works: keep it.
+        const same = olds.rotation === news.rotation && olds.userId === news.userId && scopeKey(olds.scopes) === scopeKey(news.scopes);
+        if (same && stillValid(await gitea.listAccessTokens(news.user), olds)) return { outs: { ...news, tokenId: olds.tokenId, token: olds.token } };
+        // Scopes cannot be changed on a token, and its value cannot be read back: a new one.
         await gitea.deleteAccessToken(olds.tokenId, olds.user);
         const t = await issue(gitea, news);
         return { outs: { ...news, ...t } };

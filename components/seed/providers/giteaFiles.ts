@@ -1,6 +1,7 @@
 // GiteaFiles: a set of files in one branch of a repository, written as one commit per change set.
 import * as pulumi from "@pulumi/pulumi";
 import type { GiteaClient } from "../giteaClient";
+import { HttpError } from "../http";
 import { giteaClient, hasUnknown, sameConn, type GiteaConn } from "./runtime";
 import { giteaConnInput, withSecretOutputs, type GiteaConnectionArgs } from "./inputs";
 import { seedProvider } from "./dispatch";
@@ -58,8 +59,10 @@ async function applyFiles(gitea: GiteaClient, i: FilesInputs, dropped: readonly 
     } catch (e) {
         // An attempt that failed AFTER Gitea committed (a 5xx or reset after apply, then the client's
         // retry answered 422 "already exists"/"sha does not match") leaves the repository converged:
-        // look again rather than fail or commit twice.
-        if ((await planFiles(gitea, i, dropped)).length === 0) return "";
+        // look again rather than fail or commit twice. Only after such a refusal: when Gitea is down
+        // (or a limit of ours stopped the call), looking again only adds requests to a failed operation.
+        const refused = e instanceof HttpError && e.kind === "status" && !e.transient;
+        if (refused && (await planFiles(gitea, i, dropped)).length === 0) return "";
         throw e;
     }
 }

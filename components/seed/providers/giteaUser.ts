@@ -4,7 +4,8 @@
 // (never deleted) unless it is a site admin, which the stack refuses to demote.
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { GiteaClient, GiteaUser as GiteaUserJson } from "../giteaClient";
+import type { GiteaAdminClient } from "../giteaAdminClient";
+import type { GiteaUser as GiteaUserJson } from "../giteaSchemas";
 import { giteaClient, hasUnknown, sameConn, type GiteaConn } from "./runtime";
 import { giteaConnInput, withSecretOutputs, type GiteaConnectionArgs } from "./inputs";
 import { seedProvider } from "./dispatch";
@@ -54,7 +55,7 @@ function throwawayPassword(): string {
  * adopted — unless it is a site admin, which is refused (the name was probably chosen by mistake,
  * and demoting someone else's admin is not the stack's call).
  */
-async function ensure(gitea: GiteaClient, i: GiteaUserInputs, known?: { userId: number; adopted: boolean }): Promise<{ user: GiteaUserJson; adopted: boolean }> {
+async function ensure(gitea: GiteaAdminClient, i: GiteaUserInputs, known?: { userId: number; adopted: boolean }): Promise<{ user: GiteaUserJson; adopted: boolean }> {
     const existing = await gitea.getUser(i.username);
     if (existing) {
         const mine = known !== undefined && known.userId === existing.id;

@@ -8,6 +8,7 @@ export * from "./inputs";
 export * from "./giteaRepository";
 export * from "./giteaFiles";
 export * from "./giteaWebhook";
+export * from "./jenkinsFolder";
 export * from "./jenkinsItem";
 export * from "./jenkinsCredential";
 export * from "./giteaUser";

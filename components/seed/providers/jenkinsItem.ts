@@ -1,7 +1,12 @@
-// JenkinsFolder and JenkinsJob: Jenkins items by config.xml, compared in canonical form.
+// JenkinsJob: a Jenkins job by config.xml, compared in canonical form. A job's config.xml is the whole
+// job (posting it replaces everything, core AbstractItem.updateByXml), which is right for a job the
+// seed defines — never for a folder (jenkinsFolder.ts). An existing job of that name is adopted and
+// converged; being older than the seed, it keeps its build history on destroy: only a job the seed
+// created is deleted.
 import * as pulumi from "@pulumi/pulumi";
 import { XMLParser } from "fast-xml-parser";
-import { normalizeConfigXml, parseFolderConfigXml } from "../templates";
+import type { JenkinsClient } from "../jenkinsClient";
+import { normalizeConfigXml } from "../templates";
 import { hasUnknown, jenkinsClient, sameConn, type JenkinsConn } from "./runtime";
 import { jenkinsConnInput, withSecretOutputs, type JenkinsConnectionArgs } from "./inputs";
 import { seedProvider } from "./dispatch";
@@ -13,7 +18,10 @@ export interface ItemInputs {
     readonly path: string;
     readonly configXml: string;
 }
-export type ItemOutputs = ItemInputs;
+export interface ItemOutputs extends ItemInputs {
+    /** The job existed before the seed: converged, but never deleted by it. */
+    readonly adopted: boolean;
+}
 
 /** The description of an item or credential config.xml ("" when absent or unparsable). */
 export function descriptionOf(xml: string): string {
@@ -21,16 +29,6 @@ export function descriptionOf(xml: string): string {
     const doc = new XMLParser({ ignoreAttributes: true, parseTagValue: false, ignoreDeclaration: true, trimValues: true }).parse(xml) as Record<string, unknown>;
     const root = Object.values(doc).find((v) => v !== null && typeof v === "object") as Record<string, unknown> | undefined;
     return typeof root?.description === "string" ? root.description : "";
-}
-
-// A folder's config.xml also holds Jenkins' own state (views, health metrics, and the folder
-// credential store with every credential in it), so only what the seed sets is compared.
-export function sameFolderConfig(actual: string, desired: string): boolean {
-    try {
-        return parseFolderConfigXml(actual).description === parseFolderConfigXml(desired).description;
-    } catch {
-        return false; // not a folder any more
-    }
 }
 
 // Jenkins re-serializes a job's config.xml when it saves the job (plugin="…@version" attributes,
@@ -44,50 +42,68 @@ export function sameJobConfig(actual: string, desired: string): boolean {
     }
 }
 
-function itemProvider(same: (actual: string, desired: string) => boolean): pulumi.dynamic.ResourceProvider<ItemInputs, ItemOutputs> {
-    return {
-        async create(i) {
-            const jenkins = await jenkinsClient(i.jenkins);
-            if ((await jenkins.createItem(i.path, i.configXml)) === "exists") {
-                // Adopt: an item of that name was there already (or our retried POST had landed).
-                const actual = await jenkins.getItemConfig(i.path);
-                if (actual === undefined || !same(actual, i.configXml)) await jenkins.updateItemConfig(i.path, i.configXml);
-            }
-            return { id: i.path, outs: { ...i } };
-        },
-
-        async read(id, props) {
-            if (!props) return { id, props };
-            const jenkins = await jenkinsClient(props.jenkins);
-            const actual = await jenkins.getItemConfig(props.path);
-            return actual === undefined ? {} : { id, props: { ...props, configXml: actual } };
-        },
-
-        async diff(_id, olds, news) {
-            if (olds.path !== news.path) return { changes: true, replaces: ["path"] };
-            if (hasUnknown(news) || !sameConn(olds.jenkins, news.jenkins)) return { changes: true };
-            const jenkins = await jenkinsClient(news.jenkins);
-            const actual = await jenkins.getItemConfig(news.path);
-            return { changes: actual === undefined || !same(actual, news.configXml) };
-        },
-
-        async update(_id, _olds, news) {
-            const jenkins = await jenkinsClient(news.jenkins);
-            const actual = await jenkins.getItemConfig(news.path);
-            if (actual === undefined) await jenkins.createItem(news.path, news.configXml);
-            else if (!same(actual, news.configXml)) await jenkins.updateItemConfig(news.path, news.configXml);
-            return { outs: { ...news } };
-        },
-
-        async delete(_id, props) {
-            const jenkins = await jenkinsClient(props.jenkins);
-            await jenkins.deleteItem(props.path);
-        },
-    };
+/** The root element of an XML document ("" when there is none). */
+function rootOf(xml: string): string {
+    return /<([A-Za-z_][\w.:-]*)/.exec(xml.replace(/<\?[\s\S]*?\?>/g, "").replace(/<!--[\s\S]*?-->/g, ""))?.[1] ?? "";
 }
 
-export const jenkinsFolderProvider = itemProvider(sameFolderConfig);
-export const jenkinsJobProvider = itemProvider(sameJobConfig);
+/**
+ * Converges an existing item to `desired`; an item of another type is an error, because Jenkins
+ * refuses to change an item's type through config.xml (AbstractItem.updateByXml: "Expecting … but got
+ * … instead", a 500 whose page does not say so).
+ */
+async function converge(jenkins: JenkinsClient, path: string, actual: string, desired: string): Promise<void> {
+    if (rootOf(actual) !== rootOf(desired)) {
+        throw new Error(`Jenkins item "${path}" exists as <${rootOf(actual)}>, not <${rootOf(desired)}>: Jenkins cannot change an item's type in place; rename seed.jobName or remove that item`);
+    }
+    if (!sameJobConfig(actual, desired)) await jenkins.updateItemConfig(path, desired);
+}
+
+export const jenkinsJobProvider: pulumi.dynamic.ResourceProvider<ItemInputs, ItemOutputs> = {
+    async create(i) {
+        const jenkins = await jenkinsClient(i.jenkins);
+        const outcome = await jenkins.createItem(i.path, i.configXml);
+        if (outcome !== "created") {
+            // An item of that name was there already ("exists"), or our retried POST had landed ("retried").
+            const actual = await jenkins.getItemConfig(i.path);
+            if (actual === undefined) await jenkins.createItem(i.path, i.configXml);
+            else await converge(jenkins, i.path, actual, i.configXml);
+        }
+        return { id: i.path, outs: { ...i, adopted: outcome === "exists" } };
+    },
+
+    async read(id, props) {
+        if (!props) return { id, props };
+        const jenkins = await jenkinsClient(props.jenkins);
+        const actual = await jenkins.getItemConfig(props.path);
+        return actual === undefined ? {} : { id, props: { ...props, configXml: actual } };
+    },
+
+    async diff(_id, olds, news) {
+        if (olds.path !== news.path) return { changes: true, replaces: ["path"] };
+        if (hasUnknown(news) || !sameConn(olds.jenkins, news.jenkins)) return { changes: true };
+        const jenkins = await jenkinsClient(news.jenkins);
+        const actual = await jenkins.getItemConfig(news.path);
+        return { changes: actual === undefined || !sameJobConfig(actual, news.configXml) };
+    },
+
+    async update(_id, olds, news) {
+        const jenkins = await jenkinsClient(news.jenkins);
+        const actual = await jenkins.getItemConfig(news.path);
+        if (actual === undefined) await jenkins.createItem(news.path, news.configXml);
+        else await converge(jenkins, news.path, actual, news.configXml);
+        return { outs: { ...news, adopted: olds.adopted ?? false } };
+    },
+
+    async delete(_id, props) {
+        if (props.adopted) {
+            console.log(`seed: leaving Jenkins job ${props.path} in place: it existed before the seed (adopted), with its build history`);
+            return;
+        }
+        const jenkins = await jenkinsClient(props.jenkins);
+        await jenkins.deleteItem(props.path);
+    },
+};
 
 export interface JenkinsItemArgs {
     readonly jenkins: JenkinsConnectionArgs;
@@ -96,20 +112,17 @@ export interface JenkinsItemArgs {
     readonly configXml: pulumi.Input<string>;
 }
 
-/** A Jenkins folder (cloudbees-folder); deleting it deletes what it holds. */
-export class JenkinsFolder extends SeedResource {
-    declare public readonly path: pulumi.Output<string>;
-
-    constructor(name: string, args: JenkinsItemArgs, opts?: pulumi.CustomResourceOptions) {
-        super(seedProvider, "JenkinsFolder", name, { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml }, withSecretOutputs(opts, ["jenkins"]));
-    }
-}
-
 /** A Jenkins job from a config.xml; compared with the live job through parseJobConfigXml. */
 export class JenkinsJob extends SeedResource {
     declare public readonly path: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsItemArgs, opts?: pulumi.CustomResourceOptions) {
-        super(seedProvider, "JenkinsJob", name, { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml }, withSecretOutputs(opts, ["jenkins"]));
+        super(
+            seedProvider,
+            "JenkinsJob",
+            name,
+            { jenkins: jenkinsConnInput(args.jenkins), path: args.path, configXml: args.configXml, adopted: undefined },
+            withSecretOutputs(opts, ["jenkins"]),
+        );
     }
 }

@@ -13,7 +13,7 @@
 // provider reaches, and the SDK's module state holds the stack's config, secrets included
 // (program-side helpers live in inputs.ts).
 import { createHash } from "node:crypto";
-import { GiteaClient } from "../giteaClient";
+import { GiteaAdminClient } from "../giteaAdminClient";
 import { HarborClient } from "../harborClient";
 import { JenkinsClient } from "../jenkinsClient";
 
@@ -66,9 +66,9 @@ function shared<T>(key: string, make: () => Promise<T>): Promise<T> {
     return p;
 }
 
-export function giteaClient(c: GiteaConn): Promise<GiteaClient> {
+export function giteaClient(c: GiteaConn): Promise<GiteaAdminClient> {
     return shared(`gitea ${c.url} ${c.username} ${secretDigest(c.password)}`, async () => {
-        const client = new GiteaClient({ url: c.url, username: c.username, password: c.password });
+        const client = new GiteaAdminClient({ url: c.url, username: c.username, password: c.password });
         await client.waitReady(c.readyTimeoutMs ?? DEFAULT_READY_MS);
         return client;
     });

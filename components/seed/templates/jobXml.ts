@@ -195,13 +195,14 @@ export function jobConfigXml(job: JobSpec): string {
 }
 
 /**
- * Pure: a cloudbees-folder Folder config.xml. Jenkins fills views, icon and health metrics on load
- * (AbstractFolder.init()).
+ * Pure: a cloudbees-folder Folder config.xml, to CREATE a folder (createItem). Jenkins fills views,
+ * icon and health metrics on load (AbstractFolder.init()).
  *
- * Never POST this over an existing folder: the folder credential store (where the seed keeps the
- * webhook token, because JCasC replaces the system store) is a property inside the folder's own
- * config.xml, and an update would delete it. Change the description through
- * `POST /job/<folder>/submitDescription` instead.
+ * Never POST this over an existing folder: Jenkins replaces an item from a posted config.xml with
+ * null-out semantics (core AbstractItem.updateByXml), and the folder credential store (where the seed
+ * keeps the webhook token, because JCasC replaces the system store), its views and properties are in
+ * the folder's own config.xml — they would all go. The seed passes "" and sets the description shown
+ * on the folder's page with `POST /job/<folder>/submitDescription` (its primary view's description).
  */
 export function folderConfigXml(description: string): string {
     return new XMLBuilder(BUILD_OPTIONS).build({
@@ -322,13 +323,6 @@ export function parseJobConfigXml(xml: string): JobSpec {
             branchRef,
         },
     };
-}
-
-/** Description of a folder's config.xml (the rest is Jenkins' own: views, icon, credential store). */
-export function parseFolderConfigXml(xml: string): { description: string } {
-    const root = parseRoot(xml);
-    if (root.name !== FOLDER) throw new JobConfigShapeError(`root element is <${root.name}>, not <${FOLDER}>`);
-    return { description: textOf(root, "description") };
 }
 
 // Runtime state Jenkins keeps in an item's config.xml, never configuration we set: Declarative

@@ -1,0 +1,86 @@
+// The zod schemas of the Gitea API responses the seed's client reads (giteaClient.ts).
+import type { z } from "zod";
+
+// The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
+// providers' closures (and this client with them), and a captured zod schema instance drags zod's
+// internal modules along, which its package.json "exports" do not expose ("export path … not found").
+// So zod is required where the schemas are built; serialized, that stays a plain require("zod").
+export const schemas = () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const { z } = require("zod") as typeof import("zod");
+    const contents = z.object({
+        name: z.string(),
+        path: z.string(),
+        sha: z.string(),
+        type: z.string(),
+        encoding: z.string().nullable().optional(),
+        content: z.string().nullable().optional(),
+    });
+    const token = z.object({
+        id: z.number(),
+        name: z.string(),
+        sha1: z.string(),
+        scopes: z.array(z.string()).nullable().default([]),
+    });
+    const hook = z.object({
+        id: z.number(),
+        type: z.string(),
+        active: z.boolean(),
+        events: z.array(z.string()),
+        config: z.object({ url: z.string(), content_type: z.string() }).loose(),
+        branch_filter: z.string().default(""),
+        /** Gitea returns the header in clear (webhook_model.HeaderAuthorization): treat as a secret. */
+        authorization_header: z.string().default(""),
+    });
+    return {
+        repo: z.object({
+            id: z.number(),
+            name: z.string(),
+            full_name: z.string(),
+            owner: z.object({ login: z.string() }),
+            private: z.boolean(),
+            description: z.string().default(""),
+            default_branch: z.string(),
+            empty: z.boolean().default(false),
+            clone_url: z.string(),
+            html_url: z.string(),
+        }),
+        hook,
+        hooks: z.array(hook),
+        contents,
+        files: z.object({
+            files: z.array(contents.nullable()).nullable().default([]),
+            commit: z.object({ sha: z.string() }).loose(),
+        }),
+        branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
+        token,
+        tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
+        user: z.object({
+            id: z.number(),
+            login: z.string(),
+            // Only a site admin (or the user) sees these (services/convert/user.go toUser, `authed`).
+            is_admin: z.boolean().default(false),
+            restricted: z.boolean().default(false),
+            active: z.boolean().default(true),
+            prohibit_login: z.boolean().default(false),
+        }),
+        collaboratorPermission: z.object({ permission: z.string(), role_name: z.string().optional() }),
+        version: z.object({ version: z.string() }),
+    };
+};
+
+/** The response schemas (a fresh set per call; see above why none is kept in module scope). */
+export const giteaSchemas = schemas;
+type Schemas = ReturnType<typeof schemas>;
+export type GiteaRepo = z.infer<Schemas["repo"]>;
+export type GiteaHook = z.infer<Schemas["hook"]>;
+export type GiteaContents = z.infer<Schemas["contents"]>;
+export type GiteaAccessToken = z.infer<Schemas["token"]>;
+export type GiteaUser = z.infer<Schemas["user"]>;
+/** An access token as listed: never its value, only the last eight characters. */
+export interface GiteaTokenInfo {
+    id: number;
+    name: string;
+    scopes: string[];
+    lastEight: string;
+}
