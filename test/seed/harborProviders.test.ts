@@ -176,6 +176,16 @@ describe("Harbor providers (against the emulator)", () => {
             assert.deepEqual(await p.diff!(id, state, inputs({ name: "renamed" })), { changes: true, replaces: ["name"] });
         });
 
+        it("a new manager password (registry.password rotated) is a change that keeps the robot's secret", async () => {
+            const { id, outs } = await harborRobotProvider.create(inputs());
+            emu.state.users.get(HARBOR_ADMIN)!.password = "Rotated-Harbor-1";
+            const rotated = inputs({ harbor: { ...conn(), password: "Rotated-Harbor-1" } });
+            assert.deepEqual(await harborRobotProvider.diff!(id, outs!, rotated), { changes: true });
+            const before = writes(emu);
+            const { outs: after } = await harborRobotProvider.update!(id, outs!, rotated);
+            assert.deepEqual([after!.secret, after!.robotId, writes(emu) - before], [outs!.secret, outs!.robotId, 0]);
+        });
+
         it("adopts a robot made by hand: narrows it to push/pull, issues a new secret, and never deletes it", async () => {
             const hand = emu.state.addProjectRobot("bootcamp", "ci-stack", { access: [{ resource: "repository", action: "pull" }, { resource: "artifact", action: "delete" }], secret: "Hand-Made-Secret-1" });
             const { id, outs } = await harborRobotProvider.create(inputs());
