@@ -1,6 +1,6 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, HarborAuth, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
+import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, GiteaBot, HarborAuth, harborAccount, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
@@ -34,13 +34,26 @@ const storage = new SharedStorage("agents", {
     ...data,
 });
 
+// The pipeline pushes as a project robot (push + pull on registry.project only), created with
+// registry.username/password unless a pre-made one is configured; the manager never enters a Pod.
 const harborAuth = new HarborAuth("harbor-auth", {
     namespace: namespaces.names.agents!,
     server: cfg.registry.server,
-    username: cfg.registry.username,
-    password: cfg.registry.password,
+    account: harborAccount(cfg.registry),
     secretName: cfg.registry.secretName,
 });
+
+// The pipeline's Gitea identity: a restricted, non-admin user with a write:repository token. Jenkins
+// holds the token; the admin password stays with Pulumi and the seed.
+const bot = new GiteaBot(
+    "gitea-bot",
+    {
+        gitea: { url: gitea.externalUrl, username: gitea.adminUsername, password: gitea.adminPassword },
+        username: cfg.gitea.botUsername,
+        tokenRotation: cfg.gitea.botTokenRotation,
+    },
+    { dependsOn: [gitea.release] },
+);
 
 const jenkins = new Jenkins(JENKINS, {
     namespace: namespaces.names.jenkins!,
@@ -51,7 +64,7 @@ const jenkins = new Jenkins(JENKINS, {
     storageClass: cfg.storage.className,
     nodeAddress: cfg.nodeAddress,
     workspaceClaimName: storage.workspaceClaimName,
-    giteaCredentials: { username: gitea.adminUsername, password: gitea.adminPassword },
+    giteaCredentials: { username: bot.username, password: bot.token },
     ...data,
 });
 
@@ -78,6 +91,7 @@ const seed = cfg.seed.enabled
               jenkins: { url: jenkins.externalUrl, inClusterUrl: jenkins.url, username: jenkins.adminUsername, password: jenkins.adminPassword },
               settings: cfg.seed,
               gitCredentialsId: GITEA_CREDENTIALS_ID,
+              botUsername: bot.username,
               pipeline: {
                   registry: { server: cfg.registry.server, project: cfg.registry.project, insecure: cfg.registry.insecure, secretName: harborAuth.secretName },
                   images: cfg.images,
@@ -98,6 +112,7 @@ export const giteaUrl = gitea.externalUrl;
 export const giteaInternalUrl = gitea.apiUrl;
 export const giteaAdminUsername = gitea.adminUsername;
 export const giteaAdminPassword = gitea.adminPassword; // secret
+export const giteaBotUsername = bot.username;
 export const jenkinsUrl = jenkins.externalUrl;
 export const jenkinsInternalUrl = jenkins.url;
 export const jenkinsAdminUsername = jenkins.adminUsername;
@@ -106,6 +121,7 @@ export const jenkinsServiceAccount = jenkins.serviceAccountName;
 export const workspaceClaimName = storage.workspaceClaimName;
 export const cacheClaimName = storage.cacheClaimName;
 export const registrySecretName = harborAuth.secretName;
+export const registryRobot = harborAuth.robotName;
 export const kyvernoPolicies = Object.values(policies.policyNames);
 export const appCloneUrl = seed?.appCloneUrl;
 export const deployCloneUrl = seed?.deployCloneUrl;

@@ -4,6 +4,7 @@ export * from "./jenkins";
 export * from "./jenkinsCasc";
 export * from "./storage";
 export * from "./harborAuth";
+export * from "./giteaBot";
 export * from "./agentRbac";
 export * from "./kyvernoPolicies";
 export * from "./seed";

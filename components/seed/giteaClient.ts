@@ -2,10 +2,10 @@
 // user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import { schemas, type GiteaHook, type GiteaRepo } from "./giteaSchemas";
+import { schemas, type GiteaHook, type GiteaRepo, type GiteaTokenInfo } from "./giteaSchemas";
 import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
 
-export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaRepo } from "./giteaSchemas";
+export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaRepo, type GiteaTokenInfo, type GiteaUser } from "./giteaSchemas";
 
 export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
@@ -42,9 +42,9 @@ const filePath = (p: string) => p.split("/").map(seg).join("/");
 
 export class GiteaClient {
     readonly stats: { requests: number; writes: number };
-    private readonly http: HttpClient;
+    protected readonly http: HttpClient;
 
-    constructor(private readonly conn: GiteaConnection) {
+    constructor(protected readonly conn: GiteaConnection) {
         // Assigned here, not by a field initializer: Pulumi's closure serialization drops those.
         this.stats = { requests: 0, writes: 0 };
         this.http = new HttpClient({
@@ -252,20 +252,22 @@ export class GiteaClient {
     }
 
     /**
-     * Mints an access token of the connection's user (POST /users/{u}/tokens needs basic auth, and
-     * since Gitea 1.19 at least one scope). The returned `sha1` is the secret, shown only once — so
-     * after a failure that may have been applied, a token of that name is deleted and re-created.
+     * Mints an access token of `user` (default: the connection's user). POST /users/{u}/tokens needs
+     * basic auth, and a site admin may mint one for another user (go-gitea/gitea v1.25.2
+     * routers/api/v1/api.go: reqSelfOrAdmin + reqBasicOrRevProxyAuth on the /tokens group); since
+     * Gitea 1.19 at least one scope. The returned `sha1` is the secret, shown only once — so after a
+     * failure that may have been applied, a token of that name is deleted and re-created.
      */
-    async createAccessToken(name: string, scopes: string[]): Promise<{ id: number; name: string; sha1: string }> {
+    async createAccessToken(name: string, scopes: string[], user: string = this.conn.username): Promise<{ id: number; name: string; sha1: string }> {
         if (scopes.length === 0) throw new Error(`Gitea access token "${name}" needs at least one scope (Gitea rejects scope-less tokens)`);
         const req: HttpRequest = {
             method: "POST",
-            path: `/api/v1/users/${seg(this.conn.username)}/tokens`,
+            path: `/api/v1/users/${seg(user)}/tokens`,
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ name, scopes }),
         };
         return this.reconciled<{ id: number; name: string; sha1: string }>(req, async () => {
-            if ((await this.listAccessTokens()).some((t) => t.name === name)) await this.deleteAccessToken(name);
+            if ((await this.listAccessTokens(user)).some((t) => t.name === name)) await this.deleteAccessToken(name, user);
             return { resend: true };
         }, (res) => {
             if (res.status !== 201) throw this.http.fail(req, res);
@@ -274,17 +276,34 @@ export class GiteaClient {
         });
     }
 
-    async listAccessTokens(): Promise<{ id: number; name: string; scopes: string[] }[]> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/users/${seg(this.conn.username)}/tokens` };
-        const res = await this.http.expect(req, 200);
-        return this.http.parse(schemas().tokenList, req, res).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [] }));
+    /** Every token of `user` (default: the connection's user), all pages; values are never listed. */
+    async listAccessTokens(user: string = this.conn.username): Promise<GiteaTokenInfo[]> {
+        const list = await this.allPages(`/api/v1/users/${seg(user)}/tokens`, (req, res) => this.http.parse(schemas().tokenList, req, res));
+        return list.map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [], lastEight: t.token_last_eight }));
     }
 
-    /** Deletes a token by id or name; an absent one is fine. */
-    async deleteAccessToken(idOrName: number | string): Promise<void> {
-        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(this.conn.username)}/tokens/${seg(String(idOrName))}` };
+    /** Deletes a token by id or name; an absent one (or an absent user) is fine. */
+    async deleteAccessToken(idOrName: number | string, user: string = this.conn.username): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(user)}/tokens/${seg(String(idOrName))}` };
         const res = await this.http.request(req);
         if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
+    }
+
+    /**
+     * GETs every page of a list (routers/api/v1/utils/page.go GetListOptions: `page`, `limit`, at most
+     * MAX_RESPONSE_ITEMS = 50, the total in X-Total-Count) until the total or an empty page.
+     */
+    protected async allPages<T>(path: string, parse: (req: HttpRequest, res: HttpResponse) => T[]): Promise<T[]> {
+        const out: T[] = [];
+        for (let page = 1; page <= 200; page++) {
+            const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: "50" } };
+            const res = await this.http.expect(req, 200);
+            const batch = parse(req, res);
+            out.push(...batch);
+            const total = Number(res.headers.get("x-total-count") ?? NaN);
+            if (batch.length === 0 || !Number.isFinite(total) || out.length >= total) return out;
+        }
+        throw new HttpError("Gitea", "GET", path, 200, "invalid-response", "more than 200 pages: the listed total is never reached");
     }
 
     /**

@@ -54,7 +54,17 @@ export const schemas = () => {
         }),
         branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
         token,
-        tokenList: z.array(token.omit({ sha1: true })),
+        tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
+        user: z.object({
+            id: z.number(),
+            login: z.string(),
+            // Only a site admin (or the user) sees these (services/convert/user.go toUser, `authed`).
+            is_admin: z.boolean().default(false),
+            restricted: z.boolean().default(false),
+            active: z.boolean().default(true),
+            prohibit_login: z.boolean().default(false),
+        }),
+        collaboratorPermission: z.object({ permission: z.string(), role_name: z.string().optional() }),
         version: z.object({ version: z.string() }),
     };
 };
@@ -66,3 +76,11 @@ export type GiteaRepo = z.infer<Schemas["repo"]>;
 export type GiteaHook = z.infer<Schemas["hook"]>;
 export type GiteaContents = z.infer<Schemas["contents"]>;
 export type GiteaAccessToken = z.infer<Schemas["token"]>;
+export type GiteaUser = z.infer<Schemas["user"]>;
+/** An access token as listed: never its value, only the last eight characters. */
+export interface GiteaTokenInfo {
+    id: number;
+    name: string;
+    scopes: string[];
+    lastEight: string;
+}

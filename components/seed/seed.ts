@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Resources, StackConfig } from "../../config";
-import { GiteaFiles, GiteaRepository, GiteaWebhook, JenkinsCredential, JenkinsFolder, JenkinsJob, type FileSpec } from "./providers";
+import { GiteaCollaborator, GiteaFiles, GiteaRepository, GiteaWebhook, JenkinsCredential, JenkinsFolder, JenkinsJob, type FileSpec } from "./providers";
 import { appRepoFiles, deployRepoFiles, imageRepository, INITIAL_TAG, jobConfigXml } from "./templates";
 
 export interface SeedConnectionArgs {
@@ -50,7 +50,19 @@ export interface SeedArgs {
     readonly gitCredentialsId?: string;
     /** Bound on each provider's wait for Gitea/Jenkins readiness, in ms. Default: 300000. */
     readonly readyTimeoutMs?: number;
+    /**
+     * The pipeline's Gitea user (GiteaBot.username), made a collaborator on the two repositories:
+     * read on the app (the job clones it), write on deploy (the pipeline pushes the tag bump).
+     * Default: none (no collaborator is added).
+     */
+    readonly botUsername?: pulumi.Input<string>;
 }
+
+/**
+ * What the pipeline's user may do on each seeded repository: the job only clones the app, and the
+ * Jenkinsfile pushes to the deploy repository only (templates/pipeline.ts, stage "Bump notes-deploy").
+ */
+export const BOT_REPO_PERMISSIONS = { app: "read", deploy: "write" } as const;
 
 /** Path of the Jenkins endpoint the Generic Webhook Trigger plugin serves. */
 export const GWT_INVOKE_PATH = "/generic-webhook-trigger/invoke";
@@ -170,6 +182,12 @@ export class Seed extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (args.botUsername !== undefined) {
+            for (const [role, r] of [["app", appRepo], ["deploy", deployRepo]] as const) {
+                new GiteaCollaborator(`${name}-${role}-bot-access`, { gitea, owner: r.owner, repo: r.name, user: args.botUsername, permission: BOT_REPO_PERMISSIONS[role] }, child);
+            }
+        }
 
         this.appCloneUrl = cloneUrl(args.gitea.url, appRepo);
         this.deployCloneUrl = cloneUrl(args.gitea.url, deployRepo);

@@ -32,7 +32,8 @@ export interface RecordedResource {
     readonly secretPaths: readonly string[];
 }
 
-export type StateHook = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+/** Extra state for a registration; may be async (e.g. a dynamic provider run against an emulator). */
+export type StateHook = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined | Promise<Record<string, any> | undefined>;
 
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -41,8 +42,8 @@ export class Recorder {
     constructor(private readonly stateHook?: StateHook) {}
 
     readonly mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => {
-            const state = { ...defaultState(args), ...(this.stateHook?.(args) ?? {}) };
+        newResource: async (args) => {
+            const state = { ...defaultState(args), ...((await this.stateHook?.(args)) ?? {}) };
             return { id: args.id || `${args.name}-id`, state };
         },
         call: (args) => {
@@ -115,6 +116,26 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, any
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword":
             state.result = `mock-${args.name}-password`;
+            break;
+        // Gitea's answers for the pipeline's user and its one-time token.
+        case "pulumi-nodejs:dynamic/gitea:GiteaUser":
+            state.userId = 3;
+            state.adopted = false;
+            break;
+        case "pulumi-nodejs:dynamic/gitea:GiteaAccessToken":
+            state.tokenId = 11;
+            state.token = `mock-${args.name}-value`;
+            break;
+        // Harbor's answers: the project's id, and the robot's prefixed name and one-time secret.
+        case "pulumi-nodejs:dynamic/harbor:HarborProject":
+            state.projectId = 42;
+            state.adopted = false;
+            break;
+        case "pulumi-nodejs:dynamic/harbor:HarborRobot":
+            state.robotId = 7;
+            state.fullName = `robot$${args.inputs.project}+${args.inputs.name}`;
+            state.secret = `mock-${args.name}-secret`;
+            state.adopted = false;
             break;
         case "kubernetes:helm.sh/v3:Release":
             state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace ?? "default", status: "deployed" };
