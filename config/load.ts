@@ -212,6 +212,7 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             privateRepos: v["seed.privateRepos"],
             deleteReposOnDestroy: v["seed.deleteReposOnDestroy"],
         },
+        smoke: { enabled: v["smoke.enabled"], timeoutSeconds: v["smoke.timeoutSeconds"] },
     };
 }
 

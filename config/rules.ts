@@ -11,7 +11,7 @@ const list = (v: Values, k: ConfigKey) => (Array.isArray(v[k]) ? (v[k] as string
 
 /** `present`: the keys that were set, valid or not (a rule must not call an invalid key missing). */
 export function crossChecks(v: Values, full: Full, problems: string[], present: ReadonlySet<string> = new Set(Object.keys(v))): void {
-    for (const rule of [nodePorts, plugins, namespaces, resources, seedNames, imageNames, giteaBot]) rule(v, full, problems);
+    for (const rule of [nodePorts, plugins, namespaces, resources, seedNames, imageNames, giteaBot, smokeNeedsSeed]) rule(v, full, problems);
     registryAccount(v, full, problems, present);
 }
 
@@ -166,5 +166,12 @@ function giteaBot(v: Values, full: Full, problems: string[]): void {
     const admin = str(v, "gitea.adminUsername");
     if (bot !== undefined && admin !== undefined && bot.toLowerCase() === admin.toLowerCase()) {
         problems.push(`${full("gitea.botUsername")}: must differ from ${full("gitea.adminUsername")}: the pipeline's user is never the site admin (got ${JSON.stringify(bot)})`);
+    }
+}
+
+// The smoke run builds the seeded app with the seeded job: without the seed there is nothing to run.
+function smokeNeedsSeed(v: Values, full: Full, problems: string[]): void {
+    if (v["smoke.enabled"] === true && v["seed.enabled"] === false) {
+        problems.push(`${full("smoke.enabled")}: needs ${full("seed.enabled")} (the smoke run builds the seeded app with the seeded job); turn one on or the other off`);
     }
 }

@@ -91,5 +91,9 @@ export interface StackConfig {
         readonly privateRepos: boolean;
         readonly deleteReposOnDestroy: boolean;
     };
+    readonly smoke: {
+        readonly enabled: boolean;
+        readonly timeoutSeconds: number;
+    };
 }
 

@@ -35,6 +35,8 @@ const CHART_PW = "S3cret-chart-pw";
 // must contain, and optionally a string no message may contain (a secret)]
 const INVALID: [string, Record<string, string | undefined>, string, RegExp, string?][] = [
     ["NodePort below range", { "jenkins.nodePort": "8080" }, "ci-stack:jenkins.nodePort", /30000-32767/],
+    ["a smoke run without the seed", { "smoke.enabled": "true", "seed.enabled": "false" }, "ci-stack:smoke.enabled", /needs ci-stack:seed\.enabled/],
+    ["a smoke timeout too short to build anything", { "smoke.timeoutSeconds": "10" }, "ci-stack:smoke.timeoutSeconds", /at least 30/],
     ["NodePort above range", { "gitea.nodePort": "40000" }, "ci-stack:gitea.nodePort", /30000-32767/],
     ["NodePort not a number", { "gitea.nodePort": "http" }, "ci-stack:gitea.nodePort", /expected an integer, got "http"/],
     ["NodePort fractional", { "jenkins.nodePort": "30808.5" }, "ci-stack:jenkins.nodePort", /expected an integer/],
@@ -344,6 +346,7 @@ describe("config", () => {
                 privateRepos: true,
                 deleteReposOnDestroy: false,
             },
+            smoke: { enabled: false, timeoutSeconds: 900 },
         });
         const { password, ...reg } = registry;
         assert.deepEqual(reg, { server: "10.0.24.28:30002", project: "bootcamp", username: "admin", insecure: false, secretName: "harbor-auth", robotName: "ci-stack", robotRotation: 0 });
