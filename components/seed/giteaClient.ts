@@ -2,10 +2,10 @@
 // user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import { schemas, type GiteaHook, type GiteaRepo, type GiteaTokenInfo } from "./giteaSchemas";
+import { schemas, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo } from "./giteaSchemas";
 import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
 
-export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaRepo, type GiteaTokenInfo, type GiteaUser } from "./giteaSchemas";
+export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo, type GiteaUser } from "./giteaSchemas";
 
 export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
@@ -138,6 +138,18 @@ export class GiteaClient {
         if (res.status === 404) return undefined;
         if (res.status !== 200) throw this.http.fail(req, res);
         return this.http.parse(schemas().branch, req, res).commit.id;
+    }
+
+    /**
+     * The head commit of a branch as Gitea's webhooks describe a commit (PayloadCommit: id, message,
+     * url, author, committer, timestamp), or undefined when the branch does not exist.
+     */
+    async getBranchCommit(owner: string, repo: string, branch: string): Promise<GiteaPayloadCommit | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/branches/${seg(branch)}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.http.fail(req, res);
+        return this.http.parse(schemas().branchCommit, req, res).commit;
     }
 
     /**

@@ -53,6 +53,18 @@ export const schemas = () => {
             commit: z.object({ sha: z.string() }).loose(),
         }),
         branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
+        // The branch head as a PayloadCommit (modules/structs/hook.go; services/convert/git_commit.go ToPayloadCommit).
+        branchCommit: z.object({
+            name: z.string(),
+            commit: z.object({
+                id: z.string(),
+                message: z.string(),
+                url: z.string(),
+                author: z.object({ name: z.string(), email: z.string(), username: z.string().default("") }).nullable(),
+                committer: z.object({ name: z.string(), email: z.string(), username: z.string().default("") }).nullable(),
+                timestamp: z.string(),
+            }),
+        }),
         token,
         tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
         user: z.object({
@@ -77,6 +89,7 @@ export type GiteaHook = z.infer<Schemas["hook"]>;
 export type GiteaContents = z.infer<Schemas["contents"]>;
 export type GiteaAccessToken = z.infer<Schemas["token"]>;
 export type GiteaUser = z.infer<Schemas["user"]>;
+export type GiteaPayloadCommit = z.infer<Schemas["branchCommit"]>["commit"];
 /** An access token as listed: never its value, only the last eight characters. */
 export interface GiteaTokenInfo {
     id: number;

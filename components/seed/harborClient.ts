@@ -59,12 +59,28 @@ const schemas = () => {
         robotCreated: z.object({ id: z.number(), name: z.string(), secret: z.string().min(1) }),
         robotSec: z.object({ secret: z.string().default("") }),
         errors: z.object({ errors: z.array(z.object({ code: z.string().optional(), message: z.string().optional() })) }),
+        // swagger.yaml Artifact / Tag: only what the smoke run reads.
+        artifact: z.object({
+            digest: z.string(),
+            size: z.number().optional(),
+            push_time: z.string().optional(),
+            tags: z.array(z.object({ name: z.string() }).loose()).nullable().optional(),
+        }),
     };
 };
 export const harborSchemas = schemas;
 type Schemas = ReturnType<typeof schemas>;
 export type HarborProject = z.infer<Schemas["project"]>;
 export type HarborRobot = z.infer<Schemas["robot"]>;
+
+/** An artifact as GET …/artifacts/{reference} describes it (the fields the smoke run reads). */
+export interface HarborArtifact {
+    /** The manifest digest, `sha256:…`. */
+    readonly digest: string;
+    readonly size?: number;
+    readonly pushTime?: string;
+    readonly tags: readonly string[];
+}
 
 const API = "/api/v2.0";
 const seg = (s: string) => encodeURIComponent(s);
@@ -279,6 +295,22 @@ export class HarborClient {
         if (res.status === 401) return false;
         if (res.status === 412 || res.status === 200) return true;
         throw this.fail(req, res, [secret]);
+    }
+
+    /**
+     * An artifact of `<project>/<repository>` by tag or digest (GET
+     * /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}, handler/artifact.go
+     * GetArtifact: needs artifact:read on the project), or undefined when the repository or the
+     * reference does not exist (404). The repository name is URL-encoded twice, as swagger.yaml
+     * repositoryName asks (a/b → a%252Fb): Harbor decodes it once more in Prepare (unescapePathParams).
+     */
+    async getArtifact(project: string, repository: string, reference: string): Promise<HarborArtifact | undefined> {
+        const req: HttpRequest = { method: "GET", path: `${API}/projects/${seg(project)}/repositories/${seg(seg(repository))}/artifacts/${seg(reference)}` };
+        const res = await this.http.request(req);
+        if (res.status === 404) return undefined;
+        if (res.status !== 200) throw this.fail(req, res);
+        const a = this.http.parse(schemas().artifact, req, res);
+        return { digest: a.digest, ...(a.size !== undefined ? { size: a.size } : {}), ...(a.push_time !== undefined ? { pushTime: a.push_time } : {}), tags: (a.tags ?? []).map((t) => t.name) };
     }
 
     /** An HttpError carrying Harbor's own error code and message (never a credential). */

@@ -36,7 +36,16 @@ export const GITEA_PASSWORD = "gitea-Adm1n-Pa55!";
 export const GITEA_VERSION = "1.25.4";
 
 export interface GiteaFileState { content: Buffer; sha: string }
-export interface GiteaCommitState { sha: string; branch: string; message: string; paths: string[] }
+export interface GiteaCommitState {
+    sha: string;
+    branch: string;
+    message: string;
+    paths: string[];
+    /** Author and committer: the repository's owner here. */
+    author: string;
+    /** When it was made (ISO 8601): the author's When. */
+    at: string;
+}
 export interface GiteaHookState {
     id: number;
     type: string;
@@ -204,7 +213,7 @@ function commit(r: GiteaRepoState, branch: string, message: string, changes: { p
     r.branches.set(branch, files);
     const sha = createHash("sha1").update(`${r.heads.get(branch) ?? ""}${message}${randomBytes(8).toString("hex")}`).digest("hex");
     r.heads.set(branch, sha);
-    const c = { sha, branch, message, paths: changes.map((x) => x.path) };
+    const c = { sha, branch, message, paths: changes.map((x) => x.path), author: r.owner, at: new Date().toISOString() };
     r.commits.push(c);
     return c;
 }
@@ -487,11 +496,30 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
             }
             return errorReply(state, 405, "method not allowed");
         }
-        if (rest[0] === "branches" && rest.length === 2 && method === "GET") {
-            const head = r.heads.get(rest[1] ?? "");
+        // routers/api/v1/api.go: m.Get("/*", repo.GetBranch) — the rest of the path is the branch,
+        // slashes included, whether they were sent as "/" or "%2F".
+        if (rest[0] === "branches" && rest.length >= 2 && method === "GET") {
+            const branchName = rest.slice(1).join("/");
+            const head = r.heads.get(branchName);
             if (!head) return notFound(state, "branch does not exist");
+            // repo/branch.go GetBranch → convert.ToBranch: the head as a PayloadCommit
+            // (services/convert/git_commit.go ToPayloadCommit: url = <html_url>/commit/<id>, the
+            // author's When as timestamp, no added/removed/modified — null).
             const c = r.commits.find((x) => x.sha === head);
-            return json(200, { name: rest[1], commit: { id: head, message: c?.message ?? "" }, protected: false });
+            const who = { name: c?.author ?? r.owner, email: `${c?.author ?? r.owner}@noreply.localhost`, username: c?.author ?? r.owner };
+            const commit = {
+                id: head,
+                message: c?.message ?? "",
+                url: `${state.baseUrl()}/${r.owner}/${r.name}/commit/${head}`,
+                author: who,
+                committer: who,
+                verification: { verified: false, reason: "gpg.error.not_signed_commit", signature: "", signer: null, payload: "" },
+                timestamp: c?.at ?? new Date(0).toISOString(),
+                added: null,
+                removed: null,
+                modified: null,
+            };
+            return json(200, { name: branchName, commit, protected: false, required_approvals: 0, enable_status_check: false, user_can_push: mode !== "read", user_can_merge: mode !== "read" });
         }
         if (rest[0] === "contents") {
             if (rest.length === 1 && method === "POST") {

@@ -10,6 +10,10 @@
 // - robots (server/v2.0/handler/robot.go, controller/robot/controller.go, pkg/robot/dao/dao.go),
 //   their permissions checked against the project scope of common/rbac/const.go;
 // - GET /service/token (core/service/token/creator.go): the actions a login gets on a repository.
+// - artifacts (server/v2.0/handler/artifact.go GetArtifact, controller/artifact/controller.go
+//   GetByReference; api/v2.0/swagger.yaml Artifact, Tag): artifact:read on the project, the
+//   repository name URL-encoded twice when it holds a slash (unescapePathParams), a reference that is
+//   a digest or a tag, 404 "artifact <repo>:<tag> not found". `pushImage` stands in for Kaniko's push.
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { basicAuth, Emulator, EmulatorRequest, json, Reply, startEmulator } from "./httpEmulator";
@@ -29,6 +33,9 @@ export interface HarborProjectState {
     /** user id → role ("projectAdmin" | "maintainer" | "developer" | "guest"). */
     members: Map<number, string>;
 }
+/** One artifact (an image manifest) of a repository, with the tags pointing at it. */
+export interface HarborArtifactState { id: number; digest: string; size: number; pushTime: string; tags: { id: number; name: string; pushTime: string }[] }
+export interface HarborRepositoryState { id: number; projectId: number; name: string; artifacts: HarborArtifactState[] }
 export interface HarborRobotState {
     id: number;
     /** As stored: `<project>+<name>` for a project robot (controller/robot/controller.go Create). */
@@ -62,11 +69,12 @@ const PROJECT_SCOPE: readonly string[] = [
 ];
 
 // common/rbac/project/rbac_role.go rolePoliciesMap, reduced to what the stack's calls touch.
+// Every role may read and list artifacts (rbac_role.go: artifact read/list in each role's policies).
 const ROLE_ACTIONS: Record<string, readonly string[]> = {
-    projectAdmin: ["project:read", "project:delete", "repository:pull", "repository:push", "repository:delete", "robot:create", "robot:read", "robot:update", "robot:delete", "robot:list"],
-    maintainer: ["project:read", "repository:pull", "repository:push", "repository:delete", "robot:read", "robot:list"],
-    developer: ["project:read", "repository:pull", "repository:push", "robot:read", "robot:list"],
-    guest: ["project:read", "repository:pull", "robot:read", "robot:list"],
+    projectAdmin: ["project:read", "project:delete", "repository:pull", "repository:push", "repository:delete", "robot:create", "robot:read", "robot:update", "robot:delete", "robot:list", "artifact:read", "artifact:list"],
+    maintainer: ["project:read", "repository:pull", "repository:push", "repository:delete", "robot:read", "robot:list", "artifact:read", "artifact:list"],
+    developer: ["project:read", "repository:pull", "repository:push", "robot:read", "robot:list", "artifact:read", "artifact:list"],
+    guest: ["project:read", "repository:pull", "robot:read", "robot:list", "artifact:read", "artifact:list"],
 };
 
 export class HarborState {
@@ -80,7 +88,36 @@ export class HarborState {
     readonly users = new Map<string, { id: number; password: string; sysadmin: boolean }>();
     readonly projects = new Map<string, HarborProjectState>();
     readonly robots = new Map<number, HarborRobotState>();
+    /** "<project>/<repository>" → the repository and its artifacts. */
+    readonly repositories = new Map<string, HarborRepositoryState>();
     private seq = 100;
+
+    /**
+     * Stands in for a push (Kaniko's): the repository is created on its first artifact (the project's
+     * repo_count grows), the manifest becomes an artifact, and the tag moves to it from any other
+     * artifact of the repository. Returns the digest.
+     */
+    pushImage(project: string, repository: string, tag: string, o: { digest?: string; size?: number } = {}): string {
+        const p = this.projects.get(project);
+        if (!p) throw new Error(`no project ${project}`);
+        const key = `${project}/${repository}`;
+        let repo = this.repositories.get(key);
+        if (!repo) {
+            repo = { id: this.nextId(), projectId: p.id, name: key, artifacts: [] };
+            this.repositories.set(key, repo);
+            p.repoCount++;
+        }
+        const digest = o.digest ?? `sha256:${randomBytes(32).toString("hex")}`;
+        const now = new Date().toISOString();
+        for (const a of repo.artifacts) a.tags = a.tags.filter((t) => t.name !== tag);
+        let art = repo.artifacts.find((a) => a.digest === digest);
+        if (!art) {
+            art = { id: this.nextId(), digest, size: o.size ?? 1024, pushTime: now, tags: [] };
+            repo.artifacts.push(art);
+        }
+        art.tags.push({ id: this.nextId(), name: tag, pushTime: now });
+        return digest;
+    }
 
     nextId(): number {
         return ++this.seq;
@@ -170,6 +207,9 @@ function authenticate(state: HarborState, headers: IncomingHttpHeaders): Caller 
     return u && u.password === b.password ? { kind: "user", name: b.user, id: u.id, sysadmin: u.sysadmin } : { kind: "anonymous" };
 }
 
+// common/rbac/project/rbac_util.go publicProjectPolicies, reduced to what the stack's calls touch.
+const PUBLIC_PROJECT: readonly string[] = ["project:read", "repository:pull", "artifact:read", "artifact:list"];
+
 /** Whether the caller may do `resource:action` in project `p` (security/local and security/robot Can). */
 function can(c: Caller, p: HarborProjectState | undefined, resource: string, action: string): boolean {
     const want = `${resource}:${action}`;
@@ -179,7 +219,7 @@ function can(c: Caller, p: HarborProjectState | undefined, resource: string, act
         const role = p.members.get(c.id);
         if (role) return ROLE_ACTIONS[role]!.includes(want);
         // A public project lets any signed-in user read and pull (rbac/project evaluator, public namespace).
-        return p.public && (want === "project:read" || want === "repository:pull");
+        return p.public && PUBLIC_PROJECT.includes(want);
     }
     if (c.kind === "robot") {
         if (!p) return false;
@@ -187,7 +227,7 @@ function can(c: Caller, p: HarborProjectState | undefined, resource: string, act
             (perm) => perm.kind === "project" && (perm.namespace === "*" || perm.namespace === p.name) && perm.access.some((a) => a.resource === resource && a.action === action),
         );
     }
-    return !!p && p.public && (want === "project:read" || want === "repository:pull");
+    return !!p && p.public && PUBLIC_PROJECT.includes(want);
 }
 
 // handler/base.go RequireProjectAccess: a project the caller may not see — including one that does
@@ -298,6 +338,7 @@ function projects(state: HarborState, c: Caller, req: EmulatorRequest, rest: str
         // 201 with an empty body; the id only in Location (unless X-Resource-Name-In-Location).
         return { status: 201, headers: { Location: `/api/v2.0/projects/${p.id}` }, body: "" };
     }
+    if (rest[1] === "repositories") return artifacts(state, c, req, rest);
     if (rest.length !== 1) return err("NOT_FOUND", "not found");
     const p = projectByNameOrId(state, rest[0]!, req.headers);
     if (method === "GET") {
@@ -317,6 +358,53 @@ function projects(state: HarborState, c: Caller, req: EmulatorRequest, rest: str
         return json(200, undefined);
     }
     return err("METHOD_NOT_ALLOWED", "method not allowed");
+}
+
+// GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference} (handler/artifact.go
+// GetArtifact): RequireProjectAccess(artifact:read) first — 401 anonymous, 403 without the right, also
+// for a project that does not exist —, then controller GetByReference: a digest or a tag; an unknown
+// repository or tag is 404. Only this route of the repositories API is modelled.
+function artifacts(state: HarborState, c: Caller, req: EmulatorRequest, rest: string[]): Reply {
+    if (rest.length !== 5 || rest[3] !== "artifacts" || req.method !== "GET") return err("NOT_FOUND", "not found");
+    const p = state.projects.get(rest[0]!);
+    const denied = requireProject(c, p, "artifact", "read");
+    if (denied) return denied;
+    // The router has decoded the path once; Prepare's unescapePathParams decodes repository_name again
+    // (a/b is sent as a%252Fb). A single-encoded slash has split the path: no such route.
+    let name: string;
+    try {
+        name = decodeURIComponent(rest[2]!);
+    } catch {
+        return err("BAD_REQUEST", `invalid repository name ${rest[2]!}`);
+    }
+    const full = `${rest[0]!}/${name}`;
+    const repo = state.repositories.get(full);
+    if (!p || !repo) return err("NOT_FOUND", `repository ${full} not found`);
+    const ref = rest[4]!;
+    const isDigest = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(ref);
+    const art = isDigest ? repo.artifacts.find((a) => a.digest === ref) : repo.artifacts.find((a) => a.tags.some((t) => t.name === ref));
+    if (!art) return err("NOT_FOUND", isDigest ? `artifact ${full}@${ref} not found` : `artifact ${full}:${ref} not found`);
+    const withTag = (req.query.get("with_tag") ?? "true") !== "false";
+    return json(200, {
+        id: art.id,
+        type: "IMAGE",
+        media_type: "application/vnd.oci.image.config.v1+json",
+        manifest_media_type: "application/vnd.oci.image.manifest.v1+json",
+        project_id: p.id,
+        repository_id: repo.id,
+        repository_name: full,
+        digest: art.digest,
+        size: art.size,
+        icon: "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06",
+        push_time: art.pushTime,
+        pull_time: "0001-01-01T00:00:00.000Z",
+        extra_attrs: { architecture: "amd64", os: "linux" },
+        annotations: null,
+        references: null,
+        ...(withTag ? { tags: art.tags.map((t) => ({ id: t.id, repository_id: repo.id, artifact_id: art.id, name: t.name, push_time: t.pushTime, pull_time: "0001-01-01T00:00:00.000Z", immutable: false })) } : {}),
+        addition_links: { build_history: { absolute: false, href: `/api/v2.0/projects/${p.name}/repositories/${encodeURIComponent(encodeURIComponent(name))}/artifacts/${art.digest}/additions/build_history` } },
+        accessories: null,
+    });
 }
 
 function robots(state: HarborState, c: Caller, req: EmulatorRequest, rest: string[]): Reply {
