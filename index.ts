@@ -1,6 +1,6 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, GiteaBot, HarborAuth, harborAccount, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
+import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, GiteaBot, HarborAuth, harborAccount, harborApiUrl, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed, Smoke, smokeHarborAccount } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
@@ -36,10 +36,11 @@ const storage = new SharedStorage("agents", {
 
 // The pipeline pushes as a project robot (push + pull on registry.project only), created with
 // registry.username/password unless a pre-made one is configured; the manager never enters a Pod.
+const pipelineRobot = harborAccount(cfg.registry);
 const harborAuth = new HarborAuth("harbor-auth", {
     namespace: namespaces.names.agents!,
     server: cfg.registry.server,
-    account: harborAccount(cfg.registry),
+    account: pipelineRobot,
     secretName: cfg.registry.secretName,
 });
 
@@ -105,6 +106,25 @@ const seed = cfg.seed.enabled
       )
     : undefined;
 
+// With smoke.enabled, after the seed: a push of the app's head delivered to the job as Gitea does, the
+// build followed, the image found in Harbor and timed (docs/smoke.md). It reads as the least
+// privileged accounts the stack has: the pipeline's Gitea user, a Harbor robot that only reads artifacts.
+const smoke =
+    seed && cfg.smoke.enabled
+        ? new Smoke("smoke", {
+              seed,
+              contentDigests: seed.contentDigests,
+              gitea: { url: gitea.externalUrl, username: bot.username, password: bot.token },
+              app: { owner: seed.appOwner, repo: cfg.seed.appRepo, branch: cfg.seed.branch },
+              jenkins: { url: jenkins.externalUrl, username: jenkins.adminUsername, password: jenkins.adminPassword },
+              job: seed.jobPath,
+              webhookToken: seed.webhookToken,
+              harbor: { url: harborApiUrl(cfg.registry.server, cfg.registry.insecure), account: smokeHarborAccount(pipelineRobot, harborAuth.project?.projectId) },
+              image: { registry: cfg.registry.server, project: cfg.registry.project, name: cfg.seed.imageName },
+              timeoutSeconds: cfg.smoke.timeoutSeconds,
+          })
+        : undefined;
+
 export const giteaNamespace = namespaces.names.gitea!;
 export const jenkinsNamespace = namespaces.names.jenkins!;
 export const agentNamespace = namespaces.names.agents!;
@@ -126,3 +146,9 @@ export const kyvernoPolicies = Object.values(policies.policyNames);
 export const appCloneUrl = seed?.appCloneUrl;
 export const deployCloneUrl = seed?.deployCloneUrl;
 export const jobUrl = seed?.jobUrl;
+export const smokeSeconds = smoke?.seconds;
+export const smokeImage = smoke?.image;
+export const smokeBuildUrl = smoke?.buildUrl;
+// What `npm run smoke` reads: URLs and names, and the credentials (secret).
+export const smokeTarget = smoke?.target;
+export const smokeCredentials = smoke?.credentials;

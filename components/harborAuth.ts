@@ -149,6 +149,8 @@ export class HarborAuth extends pulumi.ComponentResource {
     public readonly robotName: pulumi.Output<string>;
     /** The robot resource when the stack manages it (undefined with a pre-made robot). */
     public readonly robot?: HarborRobot;
+    /** The project resource when the stack manages the robot (other robots of the project need its id). */
+    public readonly project?: HarborProject;
 
     constructor(name: string, args: HarborAuthArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cistack:platform:HarborAuth", name, {}, opts);
@@ -171,6 +173,7 @@ export class HarborAuth extends pulumi.ComponentResource {
                 ...(a.readyTimeoutMs !== undefined ? { readyTimeoutMs: a.readyTimeoutMs } : {}),
             };
             const project = new HarborProject(`${name}-project`, { harbor, name: a.project }, { parent: this });
+            this.project = project;
             this.robot = new HarborRobot(
                 `${name}-robot`,
                 {

@@ -8,3 +8,4 @@ export * from "./giteaBot";
 export * from "./agentRbac";
 export * from "./kyvernoPolicies";
 export * from "./seed";
+export * from "./smoke";

@@ -391,18 +391,9 @@ export const CONFIG_KEYS = {
         schema: z.boolean(),
     }),
 
-    "smoke.enabled": def({
-        type: "boolean",
-        description: "After the seed, deliver a push of the app's head to the job, follow the build and check Harbor for the image (stack outputs smokeSeconds, smokeImage); off for the first `up` of a new cluster.",
-        default: false,
-        schema: z.boolean(),
-    }),
-    "smoke.timeoutSeconds": def({
-        type: "integer",
-        description: "Bound on the smoke run from the trigger to the build's end, in seconds (a first build pulls the agent images; later ones use Kaniko's layer cache).",
-        default: 900,
-        schema: z.number().int("must be an integer").min(30, "must be at least 30 (seconds)").max(7200, "must be at most 7200 (two hours)"),
-    }),
+    // Off for the first `up` of a new cluster: its first build pulls every agent image (docs/smoke.md).
+    "smoke.enabled": def({ type: "boolean", description: "After the seed, deliver a push of the app's head to the job, follow the build and check Harbor for the image (stack outputs smokeSeconds, smokeImage).", default: false, schema: z.boolean() }),
+    "smoke.timeoutSeconds": def({ type: "integer", description: "Bound on the smoke run from the trigger to the build's end, in seconds (a first build pulls the agent images; later ones use Kaniko's layer cache).", default: 900, schema: z.number().int("must be an integer").min(30, "must be at least 30 (seconds)").max(7200, "must be at most 7200 (two hours)") }),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

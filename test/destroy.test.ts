@@ -143,6 +143,9 @@ describe("docs/destroy.md: what `pulumi destroy` removes", function () {
         seeds.base = await seedDestroy(runs.base);
         seeds.deleteRepos = await seedDestroy(runs["seed.deleteReposOnDestroy"]!);
         seeds.deleteReposAdopted = await seedDestroy(runs["seed.deleteReposOnDestroy"]!, true);
+        // The smoke run's resources exist only with smoke.enabled (off by default).
+        runs.smoke = await program({ "smoke.enabled": "true" });
+        seeds.smoke = await seedDestroy(runs.smoke);
     });
 
     const rowOf = (r: RecordedResource): Row[] => rows.filter((row) => row.type === r.type && row.names.some((n) => n.test(r.name)));
@@ -164,16 +167,18 @@ describe("docs/destroy.md: what `pulumi destroy` removes", function () {
     });
 
     it("every resource the program registers matches exactly one row, and every row matches some resource", () => {
-        const all = [...runs.base!, ...runs.validatingPolicy!];
+        const all = [...runs.base!, ...runs.validatingPolicy!, ...runs.smoke!];
         for (const r of all) assert.equal(rowOf(r).length, 1, `${r.type} ${r.name}: ${rowOf(r).length} rows of docs/destroy.md match`);
         for (const row of rows) assert.ok(all.some((r) => rowOf(r)[0] === row), `no resource matches: ${row.line}`);
     });
 
     it("with the defaults, each resource is kept or removed, protected or not, as its row says", () => {
-        for (const r of [...runs.base!, ...runs.validatingPolicy!]) {
-            const [row] = rowOf(r);
-            assert.equal(outcome(r, seeds.base!), row!.outcome, `${r.name}: ${row!.line}`);
-            assert.equal(r.protect, row!.protect, `${r.name} protect: ${row!.line}`);
+        for (const [resources, seed] of [[runs.base!, seeds.base!], [runs.validatingPolicy!, seeds.base!], [runs.smoke!, seeds.smoke!]] as const) {
+            for (const r of resources) {
+                const [row] = rowOf(r);
+                assert.equal(outcome(r, seed), row!.outcome, `${r.name}: ${row!.line}`);
+                assert.equal(r.protect, row!.protect, `${r.name} protect: ${row!.line}`);
+            }
         }
     });
 

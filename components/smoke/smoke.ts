@@ -14,7 +14,6 @@
 // environment variables marked secret; the command line holds none, and the one JSON line it prints
 // holds none (tested), so the two fields the stack exports from it are unsecreted — pulumi-command
 // marks every output secret once any input is (pulumi/pulumi-command#256).
-import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HarborRobot } from "../seed/providers";
@@ -45,6 +44,20 @@ export type SmokeHarborAccount =
           readonly password: pulumi.Input<string>;
       };
 
+/**
+ * Pure: the smoke's Harbor account from the pipeline's. When the stack manages the pipeline's robot it
+ * makes the smoke its own, `<robotName>-smoke`, in the same project; with a pre-made robot the stack
+ * makes no Harbor call at all, so the smoke reads as that robot (which then needs artifact:read).
+ */
+export function smokeHarborAccount(
+    pipeline: { readonly kind: "managed"; readonly manager: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> }; readonly project: pulumi.Input<string>; readonly robotName: pulumi.Input<string> } | { readonly kind: "premade"; readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> },
+    projectId: pulumi.Input<number> | undefined,
+): SmokeHarborAccount {
+    if (pipeline.kind === "premade") return { kind: "account", username: pipeline.username, password: pipeline.password };
+    if (projectId === undefined) throw new Error("smokeHarborAccount: a managed robot needs the project's id (HarborAuth.project)");
+    return { kind: "robot", manager: pipeline.manager, project: pipeline.project, projectId, robotName: pulumi.output(pipeline.robotName).apply((n) => `${n}-smoke`) };
+}
+
 export interface SmokeArgs {
     /** The seed whose loop is proven: the command runs after all of it. */
     readonly seed: pulumi.Resource;
@@ -62,13 +75,6 @@ export interface SmokeArgs {
     readonly image: { readonly registry: pulumi.Input<string>; readonly project: pulumi.Input<string>; readonly name: pulumi.Input<string> };
     /** Bound on trigger → build end, in seconds. Default: 900. */
     readonly timeoutSeconds?: pulumi.Input<number>;
-}
-
-/** Pure: `<path> sha256:<hex>` per file, sorted by path — what the command's triggers compare. */
-export function contentDigests(files: readonly { readonly path: string; readonly content: string }[]): string[] {
-    return [...files]
-        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-        .map((f) => `${f.path} sha256:${createHash("sha256").update(f.content, "utf8").digest("hex")}`);
 }
 
 /** What the script prints: one JSON line (scripts/smoke.ts; components/smoke/run.ts SmokeResult). */

@@ -3,7 +3,8 @@
 import * as assert from "node:assert/strict";
 import { imageTag } from "../../components/smoke/run";
 import { deliveryHeaders, pushPayload, type PayloadCommit, type PayloadRepository } from "../../components/smoke/payload";
-import { contentDigests, parseSmokeOutput } from "../../components/smoke/smoke";
+import { parseSmokeOutput } from "../../components/smoke/smoke";
+import { contentDigests } from "../../components/seed/seed";
 import { readTarget, TARGET_FIELDS, targetSecrets } from "../../components/smoke/target";
 import { appRepoFiles } from "../../components/seed/templates";
 

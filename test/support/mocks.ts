@@ -111,6 +111,17 @@ export class Recorder {
     }
 }
 
+/** The result line the mocked smoke command prints. */
+export const MOCK_SMOKE_LINE = {
+    buildUrl: "http://10.0.24.28:30808/job/ci/job/notes-app/1/",
+    result: "SUCCESS",
+    commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d",
+    image: "10.0.24.28:30002/bootcamp/notes-app:1a2b3c4d",
+    digest: `sha256:${"d".repeat(64)}`,
+    seconds: 118.4,
+    queueSeconds: 5.1,
+};
+
 function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
     switch (args.type) {
@@ -136,6 +147,12 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, any
             state.fullName = `robot$${args.inputs.project}+${args.inputs.name}`;
             state.secret = `mock-${args.name}-secret`;
             state.adopted = false;
+            break;
+        // What scripts/smoke.ts prints on success, marked secret as pulumi-command marks stdout once
+        // any input is secret (pulumi/pulumi-command#256).
+        case "command:local:Command":
+            state.stdout = { [SIG_KEY]: SECRET_SIG, value: JSON.stringify(MOCK_SMOKE_LINE) };
+            state.stderr = { [SIG_KEY]: SECRET_SIG, value: "" };
             break;
         case "kubernetes:helm.sh/v3:Release":
             state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace ?? "default", status: "deployed" };
