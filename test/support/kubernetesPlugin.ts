@@ -67,7 +67,8 @@ export interface KubernetesCloud {
     readonly templates: readonly PodTemplate[];
 }
 
-const TEMPLATE_KEYS = new Set(["name", "label", "namespace", "nodeUsageMode", "podRetention", "workspaceVolume", "yaml", "yamlMergeStrategy", "inheritYamlMergeStrategy", "containers"]);
+// `id` names the template (PodTemplate.getId, kubernetes-plugin PodTemplate.java); it does not reach the Pod.
+const TEMPLATE_KEYS = new Set(["id", "name", "label", "namespace", "nodeUsageMode", "podRetention", "workspaceVolume", "yaml", "yamlMergeStrategy", "inheritYamlMergeStrategy", "containers"]);
 const CONTAINER_KEYS = new Set(["name", "image", "command", "args", "workingDir", "ttyEnabled", "alwaysPullImage", "privileged", "resourceRequestCpu", "resourceRequestMemory", "resourceLimitCpu", "resourceLimitMemory", "envVars"]);
 const CLOUD_KEYS = new Set(["name", "namespace", "jenkinsUrl", "webSocket", "containerCapStr", "defaultsProviderTemplate", "podLabels", "templates"]);
 
