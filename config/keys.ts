@@ -48,6 +48,8 @@ export interface KeyDef<S extends z.ZodType = z.ZodType> {
     readonly optional?: boolean;
     /** What an unset optional key means, for the reference table (default: "generated"). */
     readonly unset?: string;
+    /** An optional key that is required unless this other key is set (config/rules.ts checks it). */
+    readonly requiredUnless?: string;
     readonly secret?: boolean;
     /** Validation of the already-coerced value. */
     readonly schema: S;
@@ -121,6 +123,7 @@ export const CONFIG_KEYS = {
         secret: true,
         optional: true,
         unset: "required unless registry.robotSecret",
+        requiredUnless: "registry.robotSecret",
         schema: z.string().min(1, "must not be empty"),
     }),
     "registry.robotName": def({
