@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { runProgram } from "../test/support/mocks";
 import { devStackConfig, SECRET_KEYS } from "../test/support/fixtures";
 import { seedBench } from "./seed";
+import { smokeBench } from "./smoke";
 
 function stats(xs: number[]) {
     const s = [...xs].sort((a, b) => a - b);
@@ -40,6 +41,7 @@ async function main() {
     console.log(`node ${process.version}`);
     await programEvaluation(11);
     await seedBench();
+    await smokeBench();
     testSuiteWallTime();
 }
 

@@ -50,6 +50,8 @@ describe("Smoke under mocks", function () {
         assert.equal(cmd.inputs.create, "node_modules/.bin/tsx scripts/smoke.ts");
         for (const k of ["update", "delete", "interpreter", "dir", "stdin", "assetPaths", "archivePaths"]) assert.equal(cmd.inputs[k], undefined, `${k} is not set`);
         assert.deepEqual([...cmd.additionalSecretOutputs].sort(), ["stderr", "stdout"]);
+        // @pulumi/command 1.2.1 local.Command: a change of any trigger replaces it, i.e. runs it again.
+        assert.deepEqual(cmd.replaceOnChanges, ["triggers[*]"]);
     });
 
     it("hands the script its whole target as environment variables; exactly the credentials are secret", () => {

@@ -88,7 +88,7 @@ describe("smoke run against the emulators", function () {
         const t0 = Date.now();
         const e = await failure(w);
         const took = Date.now() - t0;
-        assert.ok(took >= 1000 && took < 3000, `bounded: ${took} ms`);
+        assert.ok(took >= 1000 && took < 10_000, `bounded: ${took} ms`);
         assert.match(e.message, /^build http:\/\/127\.0\.0\.1:\d+\/job\/ci\/job\/notes-app\/1\/ did not finish within 1 s of the trigger \(smoke\.timeoutSeconds\); it is still building\n--- last lines so far/);
         assert.match(e.message, /‘notes-app-abc’ is offline\n---$/);
         assert.doesNotMatch(e.message, /Finished:/);
@@ -144,12 +144,15 @@ describe("smoke run against the emulators", function () {
     });
 
     it("a build already running: the smoke's build waits behind it (queueSeconds), then is proven", async () => {
-        w.plan = () => ({ durationMs: 200 });
+        w.plan = () => ({ durationMs: 400 });
         await fetch(`${w.jenkins.url}/generic-webhook-trigger/invoke`, { method: "POST", headers: { Authorization: `Bearer ${WEBHOOK_TOKEN}` }, body: JSON.stringify({ ref: "refs/heads/main" }) });
         w.plan = () => ({ durationMs: 20, onComplete: () => void w.pushHead() });
         const r = await runSmoke(w.target, FAST);
         assert.equal(r.buildUrl, `${w.jenkins.url}/job/ci/job/notes-app/2/`);
-        assert.ok(r.queueSeconds >= 0.15, `waited behind build #1: ${r.queueSeconds} s`);
+        // It waited from its own delivery until build #1 ended (rounded to 0.1 s).
+        const [first] = w.jenkins.state.builds.runsOf("ci/notes-app");
+        const waited = first!.startedAt + 400 - w.jenkins.state.builds.invocations[1]!.at;
+        assert.ok(waited > 0 && r.queueSeconds * 1000 >= waited - 60, `queueSeconds ${r.queueSeconds} s for ${waited} ms behind build #1`);
     });
 
     it("polls through Jenkins restarting (503s) and Harbor hiccups, within the bound", async () => {

@@ -125,7 +125,7 @@ export class BuildsState {
     readonly queue = new Map<number, QueueItemState>();
     readonly runs = new Map<string, RunState[]>();
     /** Every invocation of the invoke endpoint, as GWT saw it (token given, body). */
-    readonly invocations: { token: string | undefined; body: string; headers: IncomingHttpHeaders }[] = [];
+    readonly invocations: { token: string | undefined; body: string; headers: IncomingHttpHeaders; at: number }[] = [];
     private queueSeq = 0;
     private readonly nextNumber = new Map<string, number>();
 
@@ -253,7 +253,7 @@ export class BuildsState {
     invoke(headers: IncomingHttpHeaders, query: URLSearchParams, body: string, now = Date.now()): Reply {
         this.advance(now);
         const token = givenToken(headers, query);
-        this.invocations.push({ token, body, headers });
+        this.invocations.push({ token, body, headers, at: now });
         let payload: unknown;
         try {
             payload = JSON.parse(body);
