@@ -8,12 +8,14 @@
 // sources, the job's config.xml), so a changed pipeline or app replaces it and it runs again; an `up`
 // that changes nothing leaves it alone; `pulumi up --replace <urn>` runs it on demand. A changed
 // connection (a URL, a rotated password — the command's `environment`) updates it, which runs it again
-// too (pulumi-command local Command: Update runs `update`, else `create`).
+// too (pulumi/pulumi-command provider/pkg/provider/local/commandController.go: Update runs `update`,
+// else `create`; there is no Read, so `pulumi refresh` keeps the last run's outputs).
 //
 // Secrets (the webhook token, the Jenkins, Gitea and Harbor credentials) reach the script only as
 // environment variables marked secret; the command line holds none, and the one JSON line it prints
-// holds none (tested), so the two fields the stack exports from it are unsecreted — pulumi-command
-// marks every output secret once any input is (pulumi/pulumi-command#256).
+// holds none (tested), so the fields the stack exports from it are unsecreted — pulumi-command
+// marks every output secret once any input is (commandController.go leaves infer's default
+// WireDependencies, every output on every input; pulumi/pulumi-command#256).
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HarborRobot } from "../seed/providers";

@@ -2,8 +2,9 @@
 // its environment and which of it is secret, its triggers), its place after the seed, its Harbor
 // robot, and the stack outputs parsed from its stdout.
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { contentDigests, JOB_CONFIG_DIGEST_PATH } from "../../components/seed/seed";
-import { SMOKE_COMMAND, SMOKE_ROBOT_ACCESS } from "../../components/smoke/smoke";
+import { Smoke, SMOKE_COMMAND, SMOKE_ROBOT_ACCESS } from "../../components/smoke/smoke";
 import { TARGET_FIELDS } from "../../components/smoke/target";
 import { devStackConfig, REGISTRY_PASSWORD, SECRET_KEYS } from "../support/fixtures";
 import { MOCK_SMOKE_LINE, runProgram, type ProgramRun, type RecordedResource } from "../support/mocks";
@@ -117,6 +118,16 @@ describe("Smoke under mocks", function () {
         assert.equal(changedRun.inputs.environment.SMOKE_TIMEOUT_SECONDS, "1800");
     });
 
+    it("a rotated Jenkins password changes only the command's environment (an update, which runs it again with it), not its triggers", async () => {
+        const rotated = (await program({ "jenkins.adminPassword": "Rotated-Pa55word-9" })).recorder.one(COMMAND);
+        assert.deepEqual(rotated.inputs.triggers, cmd.inputs.triggers);
+        assert.equal(rotated.inputs.environment.SMOKE_JENKINS_PASSWORD, "Rotated-Pa55word-9");
+        assert.notEqual(cmd.inputs.environment.SMOKE_JENKINS_PASSWORD, "Rotated-Pa55word-9");
+        const changedKeys = Object.keys(cmd.inputs.environment as object).filter((k) => cmd.inputs.environment[k] !== rotated.inputs.environment[k]);
+        assert.deepEqual(changedKeys, ["SMOKE_JENKINS_PASSWORD"]);
+        assert.ok(rotated.secretPaths.includes("environment.SMOKE_JENKINS_PASSWORD"));
+    });
+
     it("runs after every resource of the seed", () => {
         const seed = run.recorder.one("cistack:seed:Seed");
         const seedResources = run.recorder.resources.filter((r) => r.custom && r.urn.includes("cistack:seed:Seed$"));
@@ -157,6 +168,32 @@ describe("Smoke under mocks", function () {
         assert.deepEqual(Object.keys(credentials).sort(), TARGET_FIELDS.filter((f) => f.secret).map((f) => f.key).sort());
         const env = cmd.inputs.environment as Record<string, string>;
         for (const f of TARGET_FIELDS) assert.equal((f.secret ? credentials : target)[f.key], env[f.env], f.key);
+    });
+
+    it("makes every credential secret even when given as a plain string; nothing else", async () => {
+        const plain = { gitea: "plain-gitea-pw", jenkins: "plain-jenkins-pw", token: "plain-webhook-token", harbor: "plain-harbor-secret" };
+        const direct = await runProgram({}, {}, () => {
+            const seed = new pulumi.ComponentResource("test:index:Seed", "seed");
+            const smoke = new Smoke("smoke", {
+                seed,
+                contentDigests: ["Jenkinsfile sha256:00"],
+                gitea: { url: "http://g", username: "bot", password: plain.gitea },
+                app: { owner: "o", repo: "r", branch: "main" },
+                jenkins: { url: "http://j", username: "admin", password: plain.jenkins },
+                job: "ci/notes-app",
+                webhookToken: plain.token,
+                harbor: { url: "http://h", account: { kind: "account", username: "robot$p+r", password: plain.harbor } },
+                image: { registry: "h:5000", project: "p", name: "i" },
+            });
+            return { credentials: smoke.credentials, target: smoke.target };
+        });
+        assert.equal(direct.error, undefined, String(direct.error));
+        const c = direct.recorder.one(COMMAND);
+        assert.deepEqual([...c.secretPaths].sort(), ["environment.SMOKE_GITEA_PASSWORD", "environment.SMOKE_HARBOR_PASSWORD", "environment.SMOKE_JENKINS_PASSWORD", "environment.SMOKE_WEBHOOK_TOKEN"]);
+        assert.equal(c.inputs.environment.SMOKE_TIMEOUT_SECONDS, "900", "the default bound");
+        assert.deepEqual(c.dependsOn, [], "a component without children: nothing to wait for, and no error");
+        assert.deepEqual(direct.secretOutputs, ["credentials"]);
+        assert.ok(!JSON.stringify(direct.outputs!.target).includes("plain-"));
     });
 
     it("a result line that does not parse fails the program with the reason, instead of exporting nonsense", async () => {
