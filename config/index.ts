@@ -5,3 +5,4 @@ export * from "./shapes";
 export * from "./keys";
 export * from "./types";
 export * from "./load";
+export * from "./providerConfig";
