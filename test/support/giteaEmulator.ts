@@ -685,7 +685,8 @@ function paged<T>(all: readonly T[], query: URLSearchParams): Reply {
 }
 
 // services/convert/user.go toUser: is_admin, login_name, active, prohibit_login only for a site admin
-// or the user (`authed`); restricted and visibility for anyone.
+// or the user (`authed`) — anyone else gets their zero values (modules/structs/user.go has no
+// omitempty on them); restricted and visibility for anyone.
 function userJson(name: string, u: GiteaUserState, caller: Caller | undefined): unknown {
     const authed = !!caller && (caller.admin || caller.user === name);
     return {
@@ -696,7 +697,7 @@ function userJson(name: string, u: GiteaUserState, caller: Caller | undefined): 
         email: authed ? (u.email ?? `${name}@noreply.localhost`) : `${name}@noreply.localhost`,
         restricted: u.restricted === true,
         visibility: "public",
-        ...(authed ? { is_admin: u.admin === true, active: u.active !== false, prohibit_login: u.prohibitLogin === true, login_name: "" } : { is_admin: false }),
+        ...(authed ? { is_admin: u.admin === true, active: u.active !== false, prohibit_login: u.prohibitLogin === true, login_name: "" } : { is_admin: false, active: false, prohibit_login: false, login_name: "" }),
     };
 }
 
