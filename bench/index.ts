@@ -6,6 +6,7 @@ import { runProgram } from "../test/support/mocks";
 import { devStackConfig, SECRET_KEYS } from "../test/support/fixtures";
 import { seedBench } from "./seed";
 import { smokeBench } from "./smoke";
+import { formatBench, readBenchFigures } from "../scripts/e2e/report";
 
 function stats(xs: number[]) {
     const s = [...xs].sort((a, b) => a - b);
@@ -37,12 +38,23 @@ function testSuiteWallTime() {
     console.log(`npm test wall time: ${(ms / 1000).toFixed(1)} s (${summary} passing, exit ${run.status})`);
 }
 
+/** The real-engine figures the last `npm run e2e` wrote (.cache/e2e/bench.json); the bench never runs the engine itself. */
+function realEngine() {
+    const b = readBenchFigures(path.join(__dirname, ".."));
+    if (!b) {
+        console.log("real engine: no figures yet (run `npm run e2e`; it writes .cache/e2e/bench.json)");
+        return;
+    }
+    for (const line of formatBench(b)) console.log(line);
+}
+
 async function main() {
     console.log(`node ${process.version}`);
     await programEvaluation(11);
     await seedBench();
     await smokeBench();
     testSuiteWallTime();
+    realEngine();
 }
 
 main().catch((e) => {

@@ -1,6 +1,9 @@
-// Seed figures against the in-process emulators: HTTP requests and wall time of a first converge
-// (every seed resource's create) and of a re-run (every diff: zero writes expected), and Jenkins
-// requests per N config writes for our JenkinsClient next to the `jenkins` npm client (node-jenkins).
+// Seed figures: HTTP requests and wall time of a first converge (every seed resource's create) and of
+// a re-run (every diff: zero writes expected), against the Gitea emulator and — when its binary is
+// built — a real Gitea behind the same recording proxy the tests use (test/support/giteaTargets.ts);
+// Jenkins is the emulator. Next to the re-run, the figure of the file-by-file reads GiteaFiles made
+// before tracker issue #12 (one GET contents/{path} per file), replayed against the same server. And
+// Jenkins requests per N config writes for our JenkinsClient next to the `jenkins` npm client.
 import { performance } from "node:perf_hooks";
 import type { CredentialInputs, FileSpec, FilesInputs, FolderInputs, HookInputs, ItemInputs, RepoInputs } from "../components/seed/providers";
 import {
@@ -11,12 +14,13 @@ import {
     jenkinsFolderProvider,
     jenkinsJobProvider,
 } from "../components/seed/providers";
+import { GiteaClient } from "../components/seed/giteaClient";
 import { JenkinsClient } from "../components/seed/jenkinsClient";
 import { appRepoFiles, deployRepoFiles, jobConfigXml } from "../components/seed/templates";
-import { GITEA_PASSWORD, GITEA_USER, start as startGitea } from "../test/support/giteaEmulator";
+import { giteaAvailability, GiteaTargetName, openTarget, stopSharedGitea } from "../test/support/giteaTargets";
 import { JENKINS_PASSWORD, JENKINS_USER, start as startJenkins } from "../test/support/jenkinsEmulator";
 
-type Log = { method: string }[];
+type Log = { method: string; path: string }[];
 const count = (log: Log, from = 0) => {
     const xs = log.slice(from);
     return { requests: xs.length, writes: xs.filter((r) => r.method !== "GET").length };
@@ -26,11 +30,13 @@ function files(record: Record<string, string>, createOnly: string[] = []): FileS
     return Object.entries(record).map(([path, content]) => ({ path, content, ...(createOnly.includes(path) ? { createOnly: true } : {}) }));
 }
 
-async function converge(): Promise<void> {
-    const gitea = await startGitea();
+async function converge(kind: GiteaTargetName): Promise<void> {
+    const gitea = await openTarget(kind);
     const jenkins = await startJenkins();
     try {
-        const g = { url: gitea.url, username: GITEA_USER, password: GITEA_PASSWORD };
+        // The real target gives each run an owner of its own (see giteaTargets.ts openTarget).
+        const GITEA_USER = gitea.username;
+        const g = { url: gitea.url, username: gitea.username, password: gitea.password };
         const j = { url: jenkins.url, username: JENKINS_USER, password: JENKINS_PASSWORD };
         const inCluster = "http://gitea-http.gitea.svc.cluster.local:3000";
         const repo = (name: string): RepoInputs => ({ gitea: g, name, private: true, description: "", defaultBranch: "main", deleteOnDestroy: false });
@@ -103,13 +109,32 @@ async function converge(): Promise<void> {
         const rerunMs = performance.now() - t0;
         const rerun = { gitea: count(gitea.log, gMark), jenkins: count(jenkins.log, jMark) };
         const changed = diffs.filter((d) => d.changes).length;
+        const rerunLog = gitea.log.slice(gMark);
+        const trees = rerunLog.filter((r) => r.path.includes("/git/trees/")).length;
 
-        const line = (what: string, ms: number, x: typeof first) =>
-            console.log(
-                `seed ${what}: ${ms.toFixed(0)} ms, Gitea ${x.gitea.requests} requests (${x.gitea.writes} writes), Jenkins ${x.jenkins.requests} requests (${x.jenkins.writes} writes)`,
-            );
-        line(`first converge (8 resources, ${appFiles.files.length + deployFiles.files.length} files)`, firstMs, first);
-        line(`re-run (8 diffs, ${changed} with changes)`, rerunMs, rerun);
+        // The re-run as GiteaFiles did it before #12 (main d0f2602, planFiles: one getFile per desired
+        // file), with the same repository and webhook reads, against the same server.
+        const bMark = gitea.log.length;
+        const bT0 = performance.now();
+        const client = new GiteaClient(g);
+        await client.getRepo(GITEA_USER, "notes-app");
+        await client.getRepo(GITEA_USER, "notes-deploy");
+        for (const i of [appFiles, deployFiles]) for (const f of i.files) await client.getFile(i.owner, i.repo, f.path, i.branch);
+        await client.getHook(GITEA_USER, "notes-app", h.outs!.hookId);
+        const before = count(gitea.log, bMark);
+        const beforeMs = performance.now() - bT0;
+
+        const commitsPerRepo = ["notes-app", "notes-deploy"].map((r) => `${r} ${gitea.requests("POST", `/api/v1/repos/${GITEA_USER}/${r}/contents`).length}`).join(", ");
+        const what = kind === "emulator" ? `the Gitea emulator (models ${gitea.version})` : `a real Gitea ${gitea.version} (${gitea.server!.binary})`;
+        console.log(`seed against ${what}; Jenkins: emulator`);
+        console.log(
+            `  first converge (8 resources, ${appFiles.files.length + deployFiles.files.length} files): ${firstMs.toFixed(0)} ms, Gitea ${first.gitea.requests} requests (${first.gitea.writes} writes; file commits per repository: ${commitsPerRepo}), Jenkins ${first.jenkins.requests} requests (${first.jenkins.writes} writes)`,
+        );
+        console.log(
+            `  re-run (8 diffs, ${changed} with changes): ${rerunMs.toFixed(0)} ms, Gitea ${rerun.gitea.requests} requests (${rerun.gitea.writes} writes: ${trees} tree reads + ${rerun.gitea.requests - trees} object reads) vs ${before.requests} requests (${beforeMs.toFixed(0)} ms of Gitea reads) before #12 (file by file); Jenkins ${rerun.jenkins.requests} requests (${rerun.jenkins.writes} writes)`,
+        );
+        const limit = 2 /* trees */ + 3; /* 2 repositories + 1 webhook */
+        console.log(`  re-run target: at most ${limit} Gitea requests (one tree per repository + one object per other Gitea resource), 0 writes: ${rerun.gitea.requests <= limit && rerun.gitea.writes === 0 ? "met" : "NOT MET"}`);
     } finally {
         await gitea.close();
         await jenkins.close();
@@ -151,6 +176,16 @@ async function jenkinsWrites(n: number): Promise<void> {
 }
 
 export async function seedBench(): Promise<void> {
-    await converge();
+    await converge("emulator");
+    const real = giteaAvailability();
+    if (real.ok) {
+        try {
+            await converge("gitea");
+        } finally {
+            await stopSharedGitea();
+        }
+    } else {
+        console.log(`seed against a real Gitea: not measured (${real.reason})`);
+    }
     await jenkinsWrites(20);
 }

@@ -8,8 +8,12 @@ import { crossChecks } from "./rules";
 import { nearestKey } from "./suggest";
 import type { Resources, StackConfig } from "./types";
 
-/** Thrown with every problem found, one line per key. */
-export class ConfigError extends Error {
+/**
+ * Thrown with every problem found, one line per key. A pulumi.RunError, so the CLI prints just the
+ * message — not "unhandled exception" with a stack trace (sdk/nodejs/cmd/run/run.ts treats RunError
+ * as a user-facing failure; found by the e2e config scenario under the real CLI).
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";

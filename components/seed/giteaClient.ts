@@ -1,18 +1,22 @@
 // Typed client of the Gitea 1.25 REST API (/api/v1) for the seed: repositories of the authenticated
-// user, the batch contents endpoint (one commit for a set of files), webhooks and access tokens.
+// user, the batch contents endpoint (one commit for a set of files), recursive trees, webhooks and access
+// tokens (schemas and git blob ids in giteaSchemas.ts).
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import { schemas, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo } from "./giteaSchemas";
+import { gitBlobSha, schemas, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo, type GiteaTree, type GiteaTreeEntry } from "./giteaSchemas";
 import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
-
-export { giteaSchemas, type GiteaAccessToken, type GiteaContents, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo, type GiteaUser } from "./giteaSchemas";
 
 export interface GiteaConnection extends ConnectionTuning {
     /** Base URL, e.g. http://10.0.24.28:30300 (no /api/v1). */
     url: string;
     username: string;
     password: string;
+    /** Entries per page of a tree read. Default (and Gitea's maximum): 1000. */
+    treePageSize?: number;
 }
+
+export { gitBlobSha, giteaSchemas } from "./giteaSchemas";
+export type { GiteaAccessToken, GiteaContents, GiteaHook, GiteaRepo, GiteaTokenInfo, GiteaTree, GiteaTreeEntry, GiteaUser } from "./giteaSchemas";
 
 export interface HookSpec {
     url: string;
@@ -29,7 +33,12 @@ export interface FileChange {
     path: string;
     /** UTF-8 text; required for create/update. */
     content?: string;
-    /** Blob sha of the current file; required by Gitea for update/delete (422 without). */
+    /**
+     * Blob sha of the file being replaced or deleted. Gitea 1.25 does not require it (without one the
+     * change is applied to whatever the branch head holds: services/repository/files/update.go lets
+     * LastCommitID default to the head), so it is what makes a concurrent edit a 422 "sha does not
+     * match" instead of a silent overwrite: always send it.
+     */
     sha?: string;
 }
 
@@ -39,6 +48,9 @@ const seg = (s: string) => encodeURIComponent(s);
 const HOOK_PAGE_SIZE = 50;
 const HOOK_PAGES_MAX = 200;
 const filePath = (p: string) => p.split("/").map(seg).join("/");
+// setting.API.DefaultGitTreesPerPage (modules/setting/api.go): 1000, also the most a page may hold.
+const TREE_PAGE_SIZE = 1000;
+const TREE_PAGES_MAX = 1000;
 
 export class GiteaClient {
     readonly stats: { requests: number; writes: number };
@@ -131,13 +143,35 @@ export class GiteaClient {
         return { sha: c.sha, content: Buffer.from(c.content, "base64").toString("utf8") };
     }
 
-    /** The head commit of a branch, or undefined when the branch does not exist. */
-    async getBranchHead(owner: string, repo: string, branch: string): Promise<string | undefined> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/branches/${seg(branch)}` };
-        const res = await this.http.request(req);
-        if (res.status === 404) return undefined;
-        if (res.status !== 200) throw this.http.fail(req, res);
-        return this.http.parse(schemas().branch, req, res).commit.id;
+    /**
+     * Every entry of `ref`'s tree, recursively (GET /repos/{o}/{r}/git/trees/{ref}?recursive=true), or
+     * undefined when the repository does not exist or `ref` names nothing in it (an empty repository,
+     * a missing branch). Gitea resolves a branch name in `{sha}` (modules/git/repo_tree_nogogit.go
+     * GetTree → GetRefCommitID, git's own rev lookup, so a tag of the same name would win) and answers
+     * with the resolved COMMIT id as `sha` (services/repository/files/tree.go GetTreeBySHA). A tree
+     * of more than `per_page` (at most 1000) entries comes in pages marked `truncated`; the later
+     * pages are asked of that commit id, so every page describes the same snapshot.
+     */
+    async getTree(owner: string, repo: string, ref: string): Promise<GiteaTree | undefined> {
+        const path = (r: string) => `/api/v1/repos/${seg(owner)}/${seg(repo)}/git/trees/${seg(r)}`;
+        const entries: GiteaTreeEntry[] = [];
+        let at = ref;
+        let commit: string | undefined;
+        for (let page = 1; page <= TREE_PAGES_MAX; page++) {
+            const perPage = String(this.conn.treePageSize ?? TREE_PAGE_SIZE);
+            const req: HttpRequest = { method: "GET", path: path(at), query: { recursive: "true", page: String(page), per_page: perPage } };
+            const res = await this.http.request(req);
+            if (res.status === 404 && page === 1) return undefined;
+            // GetTree answers 400 "sha not found [<ref>]" for a name that resolves to nothing.
+            if (res.status === 400 && page === 1 && /sha not found/i.test(res.text)) return undefined;
+            if (res.status !== 200) throw this.http.fail(req, res);
+            const t = this.http.parse(schemas().tree, req, res);
+            commit ??= t.sha;
+            at = commit;
+            for (const e of t.tree ?? []) entries.push({ path: e.path, mode: e.mode, type: e.type, sha: e.sha });
+            if (!t.truncated || (t.tree ?? []).length === 0) return { commit, entries };
+        }
+        throw new HttpError("Gitea", "GET", path(ref), 200, "invalid-response", `more than ${TREE_PAGES_MAX} pages of tree entries`);
     }
 
     /**
@@ -154,9 +188,9 @@ export class GiteaClient {
 
     /**
      * Applies create/update/delete operations as ONE commit (POST /repos/{o}/{r}/contents, Gitea ≥1.20).
-     * The batch is atomic, so after a failure that may have been applied the files are read back:
-     * all as desired → done (the branch head is returned); all as before → re-sent; anything else is
-     * a concurrent change and an error.
+     * The batch is atomic, so after a failure that may have been applied the branch's tree is read
+     * back (one request): every blob as desired → done (the commit the tree was read at is returned);
+     * every blob as before → re-sent; anything else is a concurrent change and an error.
      */
     async changeFiles(
         owner: string,
@@ -179,15 +213,12 @@ export class GiteaClient {
             }),
         };
         return this.reconciled<{ commitSha: string }>(req, async () => {
-            // One at a time: a read that fails ends the read-back, and nothing is left running.
-            const state: ({ sha: string; content: string } | undefined)[] = [];
-            for (const f of c.files) state.push(await this.getFile(owner, repo, f.path, c.branch));
-            const applied = c.files.every((f, i) => (f.operation === "delete" ? state[i] === undefined : state[i]?.content === (f.content ?? "")));
-            if (applied) {
-                const head = await this.getBranchHead(owner, repo, c.branch);
-                if (head) return { done: { commitSha: head } };
-            }
-            const untouched = c.files.every((f, i) => (f.operation === "create" ? state[i] === undefined : state[i]?.sha === f.sha));
+            // One tree read tells both: the blob ids there against the ones we sent and the ones we replaced.
+            const tree = await this.getTree(owner, repo, c.branch);
+            const blobs = new Map((tree?.entries ?? []).filter((e) => e.type === "blob").map((e) => [e.path, e.sha]));
+            const applied = c.files.every((f) => (f.operation === "delete" ? !blobs.has(f.path) : blobs.get(f.path) === gitBlobSha(f.content ?? "")));
+            if (applied && tree) return { done: { commitSha: tree.commit } };
+            const untouched = c.files.every((f) => (f.operation === "create" ? !blobs.has(f.path) : blobs.get(f.path) === f.sha));
             return untouched ? { resend: true } : { conflict: `the files of ${owner}/${repo}@${c.branch} changed meanwhile` };
         }, (res) => {
             if (res.status !== 201) throw this.http.fail(req, res);

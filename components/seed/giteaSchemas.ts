@@ -1,4 +1,6 @@
-// The zod schemas of the Gitea API responses the seed's client reads (giteaClient.ts).
+// What the Gitea client reads from Gitea 1.25's API: the response schemas (zod, built on use), the
+// types they give, and git's blob id, which the seed computes locally to compare files with a tree.
+import { createHash } from "node:crypto";
 import type { z } from "zod";
 
 // The schemas are built on use rather than held by the methods: Pulumi serializes the dynamic
@@ -16,6 +18,8 @@ export const schemas = () => {
         encoding: z.string().nullable().optional(),
         content: z.string().nullable().optional(),
     });
+    // modules/structs/repo_tree.go GitEntry / GitTreeResponse.
+    const treeEntry = z.object({ path: z.string(), mode: z.string(), type: z.string(), size: z.number().default(0), sha: z.string() });
     const token = z.object({
         id: z.number(),
         name: z.string(),
@@ -65,6 +69,14 @@ export const schemas = () => {
                 timestamp: z.string(),
             }),
         }),
+        tree: z.object({
+            sha: z.string(),
+            // nil when the page starts past the last entry (services/repository/files/tree.go).
+            tree: z.array(treeEntry).nullable().default([]),
+            truncated: z.boolean().default(false),
+            page: z.number().default(1),
+            total_count: z.number().default(0),
+        }),
         token,
         tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
         user: z.object({
@@ -96,4 +108,24 @@ export interface GiteaTokenInfo {
     name: string;
     scopes: string[];
     lastEight: string;
+}
+
+/** One entry of a recursive tree listing: `type` is "blob" (files, symlinks), "tree" or "commit" (submodule). */
+export interface GiteaTreeEntry {
+    readonly path: string;
+    readonly mode: string;
+    readonly type: string;
+    readonly sha: string;
+}
+
+/** A branch's whole tree: `commit` is the commit the name resolved to, `entries` every path below it. */
+export interface GiteaTree {
+    readonly commit: string;
+    readonly entries: readonly GiteaTreeEntry[];
+}
+
+/** Git's blob id of a content: SHA-1 of `blob <byte length>\0<bytes>` — what a tree lists for the file. */
+export function gitBlobSha(content: string | Buffer): string {
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }

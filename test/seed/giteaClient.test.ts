@@ -1,46 +1,50 @@
 import * as assert from "node:assert/strict";
-import { GiteaClient, GiteaConnection } from "../../components/seed/giteaClient";
+import { gitBlobSha, GiteaClient, GiteaConnection } from "../../components/seed/giteaClient";
 import { HttpError, ReadinessTimeoutError } from "../../components/seed/http";
-import { GITEA_PASSWORD, GITEA_USER, GITEA_VERSION, GiteaEmulator, gitBlobSha, start } from "../support/giteaEmulator";
+import { describeTargets, GiteaTarget } from "../support/giteaTargets";
 
-// Small delays so the retry paths run in milliseconds.
-const FAST = { retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5, timeoutMs: 1000 } as const;
+// Small delays so the retry paths run in milliseconds; a per-attempt timeout a loaded machine does
+// not reach (a real Gitea takes about a second to create a repository here; tests of timeouts set their own).
+const FAST = { retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5, timeoutMs: 30_000 } as const;
 
-describe("GiteaClient against the Gitea emulator", () => {
-    let emu: GiteaEmulator;
+const VERSION = (r: { method: string; path: string }) => r.path === "/api/v1/version";
+
+describeTargets("GiteaClient", (target) => {
+    let emu: GiteaTarget;
     let lines: string[];
     let conn: GiteaConnection;
     let gitea: GiteaClient;
+    /**
+     * A per-attempt timeout that the held reply exceeds and every other reply meets: the emulator
+     * answers in a millisecond, a real Gitea checks a pbkdf2 password on each basic-auth request.
+     */
+    let tight: { timeoutMs: number; slowMs: number };
 
-    beforeEach(async () => {
-        emu = await start();
+    beforeEach(() => {
+        emu = target();
+        tight = emu.name === "gitea" ? { timeoutMs: 600, slowMs: 2000 } : { timeoutMs: 80, slowMs: 400 };
         lines = [];
-        conn = { url: emu.url, username: GITEA_USER, password: GITEA_PASSWORD, ...FAST, log: (l) => lines.push(l) };
+        conn = { url: emu.url, username: emu.username, password: emu.password, ...FAST, log: (l) => lines.push(l) };
         gitea = new GiteaClient(conn);
     });
-    afterEach(() => emu.close());
 
     const repoOpts = { name: "notes-app", private: true, description: "seeded", defaultBranch: "main", autoInit: true };
 
     describe("readiness", () => {
         it("returns the version once GET /api/v1/version answers", async () => {
-            // Ready from the second probe on (a timer raced the first probe on a loaded machine).
-            emu.state.ready = false;
-            let probes = 0;
-            emu.onRequest = (r) => {
-                if (r.path === "/api/v1/version" && ++probes === 2) emu.state.ready = true;
-            };
-            assert.equal(await gitea.waitReady(5000), GITEA_VERSION);
-            assert.ok(emu.requests("GET", "/api/v1/version").some((r) => r.status === 503));
+            // Not ready for the first probe (the Service has no ready endpoint yet: 503).
+            emu.faults.fail(1, { status: 503, match: VERSION });
+            assert.equal(await gitea.waitReady(5000), emu.version);
+            assert.deepEqual(emu.requests("GET", "/api/v1/version").map((r) => r.status), [503, 200]);
         });
 
         it("waits out a refused listener", async () => {
             await emu.faults.refuse(80);
-            assert.equal(await gitea.waitReady(5000), GITEA_VERSION);
+            assert.equal(await gitea.waitReady(5000), emu.version);
         });
 
         it("gives up after its bound with an error naming the URL and the last failure", async () => {
-            emu.state.ready = false;
+            emu.faults.fail(10_000, { status: 503, match: VERSION });
             const t0 = Date.now();
             await assert.rejects(gitea.waitReady(150), (e: unknown) => {
                 assert.ok(e instanceof ReadinessTimeoutError);
@@ -56,42 +60,40 @@ describe("GiteaClient against the Gitea emulator", () => {
         it("creates a repository for the authenticated user with auto_init, main and the private flag", async () => {
             const { repo, adopted } = await gitea.createRepo(repoOpts);
             assert.equal(adopted, false);
-            assert.equal(repo.full_name, `${GITEA_USER}/notes-app`);
+            assert.equal(repo.full_name, `${emu.username}/notes-app`);
             assert.equal(repo.private, true);
             assert.equal(repo.default_branch, "main");
-            assert.equal(repo.clone_url, `${emu.url}/${GITEA_USER}/notes-app.git`);
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            assert.deepEqual([...r.heads.keys()], ["main"], "auto_init made the main branch");
-            assert.equal(r.commits.length, 1);
+            assert.equal(repo.clone_url, `${emu.rootUrl}/${emu.username}/notes-app.git`);
+            assert.deepEqual((await emu.hand.commits("notes-app", "main")).map((c) => c.message), ["Initial commit"], "auto_init made the main branch");
         });
 
         it("adopts an existing repository on 409: never fails, never duplicates", async () => {
-            const existing = emu.state.addRepo(GITEA_USER, "notes-app", { description: "hand-made", private: false });
+            const existing = await emu.hand.addRepo("notes-app", { description: "hand-made", private: false });
             const { repo, adopted } = await gitea.createRepo(repoOpts);
             assert.equal(adopted, true);
             assert.equal(repo.id, existing.id);
             assert.equal(repo.description, "hand-made", "adopted as it is; the caller diffs");
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["notes-app"]);
             assert.deepEqual(emu.log.map((l) => `${l.method} ${l.path} ${l.status}`), [
                 "POST /api/v1/user/repos 409",
-                `GET /api/v1/repos/${GITEA_USER}/notes-app 200`,
+                `GET /api/v1/repos/${emu.username}/notes-app 200`,
             ]);
         });
 
         it("adopts case-insensitively, as Gitea names are", async () => {
-            emu.state.addRepo(GITEA_USER, "Notes-App");
+            await emu.hand.addRepo("Notes-App");
             const { adopted } = await gitea.createRepo(repoOpts);
             assert.equal(adopted, true);
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["Notes-App"]);
         });
 
         it("getRepo answers undefined on 404, deleteRepo tolerates an absent repository", async () => {
-            assert.equal(await gitea.getRepo(GITEA_USER, "nope"), undefined);
+            assert.equal(await gitea.getRepo(emu.username, "nope"), undefined);
             await gitea.createRepo(repoOpts);
-            assert.equal((await gitea.getRepo(GITEA_USER, "notes-app"))?.name, "notes-app");
-            await gitea.deleteRepo(GITEA_USER, "notes-app");
-            assert.equal(emu.state.repos.size, 0);
-            await gitea.deleteRepo(GITEA_USER, "notes-app");
+            assert.equal((await gitea.getRepo(emu.username, "notes-app"))?.name, "notes-app");
+            await gitea.deleteRepo(emu.username, "notes-app");
+            assert.deepEqual(await emu.hand.repoNames(), []);
+            await gitea.deleteRepo(emu.username, "notes-app");
         });
 
         it("rejects an invalid name with the status and Gitea's message", async () => {
@@ -103,8 +105,8 @@ describe("GiteaClient against the Gitea emulator", () => {
         beforeEach(() => gitea.createRepo(repoOpts));
 
         it("writes the initial file set as ONE commit through the batch endpoint", async () => {
-            const before = emu.state.repo(GITEA_USER, "notes-app")!.commits.length;
-            const { commitSha } = await gitea.changeFiles(GITEA_USER, "notes-app", {
+            const before = (await emu.hand.commits("notes-app")).length;
+            const { commitSha } = await gitea.changeFiles(emu.username, "notes-app", {
                 branch: "main",
                 message: "seed: initial files",
                 files: [
@@ -114,12 +116,12 @@ describe("GiteaClient against the Gitea emulator", () => {
                     { operation: "update", path: "README.md", content: "# notes\n", sha: gitBlobSha(Buffer.from("# notes-app\n\nseeded")) },
                 ],
             });
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            assert.equal(r.commits.length, before + 1, "one commit");
-            assert.equal(r.heads.get("main"), commitSha);
-            assert.deepEqual(r.commits.at(-1)?.paths, ["Jenkinsfile", "app/server.js", "README.md"]);
+            const commits = await emu.hand.commits("notes-app");
+            assert.equal(commits.length, before + 1, "one commit");
+            assert.equal(commits.at(-1)?.sha, commitSha);
+            assert.deepEqual(commits.at(-1)?.paths.sort(), ["Jenkinsfile", "README.md", "app/server.js"]);
             assert.equal(emu.requests("POST", /\/contents$/).length, 1, "one request");
-            assert.deepEqual(emu.state.files(GITEA_USER, "notes-app"), {
+            assert.deepEqual(await emu.hand.files("notes-app"), {
                 "README.md": "# notes\n",
                 Jenkinsfile: "pipeline {}\n",
                 "app/server.js": "console.log('héllo')\n",
@@ -127,39 +129,94 @@ describe("GiteaClient against the Gitea emulator", () => {
         });
 
         it("getFile returns content and the blob sha the next update needs; undefined on 404", async () => {
-            await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files: [{ operation: "create", path: "a/b.txt", content: "x" }] });
-            const f = await gitea.getFile(GITEA_USER, "notes-app", "a/b.txt", "main");
+            await gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "m", files: [{ operation: "create", path: "a/b.txt", content: "x" }] });
+            const f = await gitea.getFile(emu.username, "notes-app", "a/b.txt", "main");
             assert.deepEqual(f, { sha: gitBlobSha(Buffer.from("x")), content: "x" });
-            assert.equal(await gitea.getFile(GITEA_USER, "notes-app", "a/missing.txt"), undefined);
-            await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m2", files: [{ operation: "update", path: "a/b.txt", content: "y", sha: f.sha }] });
-            assert.equal((await gitea.getFile(GITEA_USER, "notes-app", "a/b.txt"))?.content, "y");
+            assert.equal(await gitea.getFile(emu.username, "notes-app", "a/missing.txt"), undefined);
+            await gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "m2", files: [{ operation: "update", path: "a/b.txt", content: "y", sha: f.sha }] });
+            assert.equal((await gitea.getFile(emu.username, "notes-app", "a/b.txt"))?.content, "y");
         });
 
-        it("surfaces Gitea's 422 for an update without sha as a clear error, and writes nothing", async () => {
-            const before = emu.state.repo(GITEA_USER, "notes-app")!.commits.length;
+        it("surfaces Gitea's 422 as a clear error, and writes nothing of the batch", async () => {
+            const before = (await emu.hand.commits("notes-app")).length;
             await assert.rejects(
-                gitea.changeFiles(GITEA_USER, "notes-app", {
+                gitea.changeFiles(emu.username, "notes-app", {
                     branch: "main",
                     message: "m",
                     files: [
                         { operation: "create", path: "new.txt", content: "n" },
-                        { operation: "update", path: "README.md", content: "changed" },
+                        { operation: "create", path: "README.md", content: "changed" },
                     ],
                 }),
                 (e: unknown) => {
                     assert.ok(e instanceof HttpError);
                     assert.equal(e.status, 422);
-                    assert.equal(e.message, `Gitea POST /api/v1/repos/${GITEA_USER}/notes-app/contents: HTTP 422 — a SHA or commit ID must be proved when updating a file`);
+                    assert.equal(e.message, `Gitea POST /api/v1/repos/${emu.username}/notes-app/contents: HTTP 422 — repository file already exists [path: README.md]`);
                     return true;
                 },
             );
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.commits.length, before, "atomic: nothing applied");
+            assert.equal((await emu.hand.commits("notes-app")).length, before, "atomic: nothing applied");
+            assert.deepEqual(Object.keys(await emu.hand.files("notes-app")), ["README.md"]);
             assert.equal(emu.requests("POST", /\/contents$/).length, 1, "a 4xx is not retried");
+        });
+
+        describe("tree reads (one request per branch snapshot)", () => {
+            const files = { "b.txt": "b", "a/x.txt": "x", "a/y/z.txt": "z", "a.b": "dot", "Jenkinsfile": "pipeline {}\n" };
+            beforeEach(() =>
+                gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "files", files: Object.entries(files).map(([path, content]) => ({ operation: "create" as const, path, content })) }),
+            );
+
+            it("lists every path of the branch head with git's blob ids, the commit it read, in ONE request", async () => {
+                const mark = emu.log.length;
+                const tree = (await gitea.getTree(emu.username, "notes-app", "main"))!;
+                assert.deepEqual(emu.log.slice(mark).map((r) => `${r.method} ${r.path} ${r.status}`), [`GET /api/v1/repos/${emu.username}/notes-app/git/trees/main 200`]);
+                assert.equal(tree.commit, (await emu.hand.commits("notes-app")).at(-1)!.sha, "a branch name resolves to its head commit");
+                // git ls-tree -t -r order: bytewise, a directory sorting as "name/", each before its contents.
+                assert.deepEqual(tree.entries.map((e) => `${e.type} ${e.mode} ${e.path}`), [
+                    "blob 100644 Jenkinsfile",
+                    "blob 100644 README.md",
+                    "blob 100644 a.b",
+                    "tree 040000 a",
+                    "blob 100644 a/x.txt",
+                    "tree 040000 a/y",
+                    "blob 100644 a/y/z.txt",
+                    "blob 100644 b.txt",
+                ]);
+                for (const [path, content] of Object.entries(files)) assert.equal(tree.entries.find((e) => e.path === path)?.sha, gitBlobSha(content), path);
+                // The directory's id is git's own tree id: the same content gives the same id in another commit.
+                const dir = tree.entries.find((e) => e.path === "a/y")!.sha;
+                assert.match(dir, /^[0-9a-f]{40}$/);
+                await gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "other", files: [{ operation: "create", path: "c.txt", content: "c" }] });
+                assert.equal((await gitea.getTree(emu.username, "notes-app", "main"))!.entries.find((e) => e.path === "a/y")!.sha, dir);
+            });
+
+            it("reads a big tree page by page (truncated), every page at the commit the first one resolved", async () => {
+                const small = new GiteaClient({ ...conn, treePageSize: 3 });
+                const head = (await emu.hand.commits("notes-app")).at(-1)!.sha;
+                let pages = 0;
+                emu.onRequest = async (req) => {
+                    // Someone pushes while we page: the later pages must still describe the first snapshot.
+                    if (req.path.includes("/git/trees/") && ++pages === 2) await emu.hand.putFile("notes-app", "late.txt", "late");
+                };
+                const tree = (await small.getTree(emu.username, "notes-app", "main"))!;
+                assert.equal(tree.commit, head);
+                assert.equal(tree.entries.length, 8);
+                assert.ok(!tree.entries.some((e) => e.path === "late.txt"));
+                const reqs = emu.requests("GET", /\/git\/trees\//);
+                assert.deepEqual(reqs.map((r) => [r.path.split("/").pop(), new URLSearchParams(r.query).get("page")]), [["main", "1"], [head, "2"], [head, "3"]]);
+            });
+
+            it("answers undefined for a branch, repository or empty repository that is not there", async () => {
+                assert.equal(await gitea.getTree(emu.username, "notes-app", "no-such-branch"), undefined);
+                assert.equal(await gitea.getTree(emu.username, "no-such-repo", "main"), undefined);
+                await emu.hand.addRepo("bare", { autoInit: false });
+                assert.equal(await gitea.getTree(emu.username, "bare", "main"), undefined);
+            });
         });
 
         it("a stale sha is a 422 too", async () => {
             await assert.rejects(
-                gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files: [{ operation: "update", path: "README.md", content: "c", sha: "0".repeat(40) }] }),
+                gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "m", files: [{ operation: "update", path: "README.md", content: "c", sha: "0".repeat(40) }] }),
                 /HTTP 422 — sha does not match/,
             );
         });
@@ -170,38 +227,37 @@ describe("GiteaClient against the Gitea emulator", () => {
         const spec = { url: "http://jenkins.jenkins.svc:8080/generic-webhook-trigger/invoke", contentType: "json" as const, events: ["push"], branchFilter: "main", authorizationHeader: "Bearer hook-token-123", active: true };
 
         it("creates an active hook (active sent explicitly), updates and deletes it", async () => {
-            const h = await gitea.createHook(GITEA_USER, "notes-app", spec);
+            const h = await gitea.createHook(emu.username, "notes-app", spec);
             assert.equal(h.active, true);
             assert.equal(h.config.url, spec.url);
             assert.equal(h.config.content_type, "json");
             assert.equal(h.branch_filter, "main");
             assert.equal(h.authorization_header, "Bearer hook-token-123");
-            const stored = emu.state.repo(GITEA_USER, "notes-app")!.hooks.get(h.id)!;
+            const stored = (await emu.hand.hooks("notes-app")).find((x) => x.id === h.id)!;
             assert.equal(stored.active, true);
             assert.equal(stored.type, "gitea");
 
-            const u = await gitea.updateHook(GITEA_USER, "notes-app", h.id, { ...spec, events: ["push", "create"], branchFilter: "*" });
+            const u = await gitea.updateHook(emu.username, "notes-app", h.id, { ...spec, events: ["push", "create"], branchFilter: "*" });
             // EventsArray walks a Go map: the order is not the order sent.
             assert.deepEqual([...u.events].sort(), ["create", "push"]);
-            assert.deepEqual((await gitea.listHooks(GITEA_USER, "notes-app")).map((x) => x.id), [h.id]);
+            assert.deepEqual((await gitea.listHooks(emu.username, "notes-app")).map((x) => x.id), [h.id]);
 
-            await gitea.deleteHook(GITEA_USER, "notes-app", h.id);
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.hooks.size, 0);
-            await gitea.deleteHook(GITEA_USER, "notes-app", h.id);
+            await gitea.deleteHook(emu.username, "notes-app", h.id);
+            assert.deepEqual(await emu.hand.hooks("notes-app"), []);
+            await gitea.deleteHook(emu.username, "notes-app", h.id);
         });
 
         it("lists every hook across Gitea's pages (30 by default, 50 at most per page)", async () => {
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            for (let i = 0; i < 73; i++) emu.state.addHook(r, { url: `http://h/${i}` });
-            const all = await gitea.listHooks(GITEA_USER, "notes-app");
+            for (let i = 0; i < 73; i++) await emu.hand.addHook("notes-app", { url: `http://h/${i}` });
+            const all = await gitea.listHooks(emu.username, "notes-app");
             assert.equal(new Set(all.map((h) => h.id)).size, 73);
             assert.ok(emu.requests("GET", /\/hooks$/).length >= 2, "more than one page was read");
         });
 
         it("passes active: false through when asked (Gitea would default to it anyway)", async () => {
-            const h = await gitea.createHook(GITEA_USER, "notes-app", { ...spec, active: false });
+            const h = await gitea.createHook(emu.username, "notes-app", { ...spec, active: false });
             assert.equal(h.active, false);
-            const on = await gitea.updateHook(GITEA_USER, "notes-app", h.id, spec);
+            const on = await gitea.updateHook(emu.username, "notes-app", h.id, spec);
             assert.equal(on.active, true, "PATCH with explicit active flips it");
         });
     });
@@ -213,13 +269,13 @@ describe("GiteaClient against the Gitea emulator", () => {
             assert.deepEqual(await gitea.listAccessTokens(), [{ id: t.id, name: "jenkins", scopes: ["write:repository"], lastEight: t.sha1.slice(-8) }]);
             const auth = { headers: { Authorization: `token ${t.sha1}` } };
             await gitea.createRepo(repoOpts);
-            assert.equal((await fetch(`${emu.url}/api/v1/repos/${GITEA_USER}/notes-app`, auth)).status, 200);
+            assert.equal((await fetch(`${emu.url}/api/v1/repos/${emu.username}/notes-app`, auth)).status, 200);
             // tokenRequiresScopes: /user needs read:user, which a repository token lacks.
             const user = await fetch(`${emu.url}/api/v1/user`, auth);
             assert.equal(user.status, 403);
             assert.match(((await user.json()) as { message: string }).message, /required=\[read:user\]/);
             await gitea.deleteAccessToken("jenkins");
-            assert.equal(emu.state.tokens.length, 0);
+            assert.deepEqual(await emu.hand.tokens(), []);
             await gitea.deleteAccessToken(t.id);
         });
 
@@ -238,16 +294,16 @@ describe("GiteaClient against the Gitea emulator", () => {
         it("rides out a 5xx burst shorter than the budget", async () => {
             await gitea.createRepo(repoOpts);
             emu.faults.fail(3, { status: 502 });
-            assert.equal((await gitea.getRepo(GITEA_USER, "notes-app"))?.name, "notes-app");
-            assert.equal(emu.requests("GET", `/api/v1/repos/${GITEA_USER}/notes-app`).length, 4);
+            assert.equal((await gitea.getRepo(emu.username, "notes-app"))?.name, "notes-app");
+            assert.deepEqual(emu.requests("GET", `/api/v1/repos/${emu.username}/notes-app`).map((r) => r.status), [502, 502, 502, 200]);
         });
 
         it("ends a longer burst in a clear error naming method, path, status and attempts, in bounded time", async () => {
             emu.faults.fail(100, { status: 503 });
             const t0 = Date.now();
-            await assert.rejects(gitea.getRepo(GITEA_USER, "notes-app"), (e: unknown) => {
+            await assert.rejects(gitea.getRepo(emu.username, "notes-app"), (e: unknown) => {
                 assert.ok(e instanceof HttpError);
-                assert.equal(e.message, `Gitea GET /api/v1/repos/${GITEA_USER}/notes-app: HTTP 503 — 503 emulated fault (after 4 attempts)`);
+                assert.equal(e.message, `Gitea GET /api/v1/repos/${emu.username}/notes-app: HTTP 503 — 503 emulated fault (after 4 attempts)`);
                 return true;
             });
             assert.ok(Date.now() - t0 < 1000);
@@ -259,20 +315,20 @@ describe("GiteaClient against the Gitea emulator", () => {
             await emu.faults.refuse(100);
             const { adopted } = await patient.createRepo(repoOpts);
             assert.equal(adopted, false);
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["notes-app"]);
         });
 
         it("a slow response hits the per-attempt timeout; the retry succeeds", async () => {
-            const quick = new GiteaClient({ ...conn, timeoutMs: 80 });
-            emu.faults.slow(1, 400);
-            assert.equal(await quick.getRepo(GITEA_USER, "x"), undefined);
-            assert.ok(lines.some((l) => /GET \/api\/v1\/repos\/gitea_admin\/x → timed out/.test(l)));
+            const quick = new GiteaClient({ ...conn, timeoutMs: tight.timeoutMs });
+            emu.faults.slow(1, tight.slowMs);
+            assert.equal(await quick.getRepo(emu.username, "x"), undefined);
+            assert.ok(lines.some((l) => new RegExp(`GET /api/v1/repos/${emu.username}/x → timed out`).test(l)));
         });
 
         it("slow responses throughout end in a timeout error", async () => {
             const quick = new GiteaClient({ ...conn, timeoutMs: 50, retries: 1 });
             emu.faults.slow(10, 300);
-            await assert.rejects(quick.getRepo(GITEA_USER, "x"), /Gitea GET \/api\/v1\/repos\/gitea_admin\/x: timed out — no response within 50 ms \(after 2 attempts\)/);
+            await assert.rejects(quick.getRepo(emu.username, "x"), new RegExp(`Gitea GET /api/v1/repos/${emu.username}/x: timed out — no response within 50 ms \\(after 2 attempts\\)`));
         });
     });
 
@@ -284,7 +340,7 @@ describe("GiteaClient against the Gitea emulator", () => {
             const { repo, adopted } = await gitea.createRepo(repoOpts);
             assert.equal(repo.name, "notes-app");
             assert.equal(adopted, false, "it was most likely ours");
-            assert.equal(emu.state.repos.size, 1);
+            assert.deepEqual(await emu.hand.repoNames(), ["notes-app"]);
             assert.deepEqual(emu.requests("POST").map((r) => r.status), [500, 409]);
         });
 
@@ -292,55 +348,60 @@ describe("GiteaClient against the Gitea emulator", () => {
             await gitea.createRepo(repoOpts);
             emu.faults.fail(1, { afterApply: true, match: POST(/\/contents$/) });
             const files = [{ operation: "create" as const, path: "Jenkinsfile", content: "pipeline {}" }];
-            const { commitSha } = await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files });
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            assert.equal(r.commits.length, 2);
-            assert.equal(commitSha, r.heads.get("main"));
+            const { commitSha } = await gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "m", files });
+            const commits = await emu.hand.commits("notes-app");
+            assert.equal(commits.length, 2);
+            assert.equal(commitSha, commits.at(-1)?.sha, "the commit the read-back found");
             assert.equal(emu.requests("POST", /\/contents$/).length, 1, "not re-sent");
+            assert.equal(emu.requests("GET", /\/git\/trees\//).length, 1, "one tree read decided it");
         });
 
         it("changeFiles: a reset before anything was applied is re-sent once", async () => {
             await gitea.createRepo(repoOpts);
             emu.faults.reset(1, { match: POST(/\/contents$/) });
-            await gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files: [{ operation: "create", path: "x", content: "1" }] });
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.commits.length, 2);
+            await gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "m", files: [{ operation: "create", path: "x", content: "1" }] });
+            assert.equal((await emu.hand.commits("notes-app")).length, 2);
             assert.deepEqual(emu.requests("POST", /\/contents$/).map((r) => r.status), [0, 201]);
         });
 
         it("changeFiles: a concurrent change after an ambiguous failure is an error, not a blind re-send", async () => {
             await gitea.createRepo(repoOpts);
-            const readme = gitBlobSha(Buffer.from("# notes-app\n"));
+            const readme = (await gitea.getFile(emu.username, "notes-app", "README.md"))!.sha;
             emu.faults.fail(1, { match: POST(/\/contents$/) });
             // Someone else edits README.md between our failed POST and the read-back.
-            const r = emu.state.repo(GITEA_USER, "notes-app")!;
-            emu.onRequest = (req) => {
-                if (req.method === "GET" && req.path.endsWith("/README.md")) {
-                    r.branches.get("main")!.set("README.md", { content: Buffer.from("theirs"), sha: gitBlobSha(Buffer.from("theirs")) });
+            let edited = false;
+            emu.onRequest = async (req) => {
+                if (req.method === "GET" && req.path.includes("/git/trees/") && !edited) {
+                    edited = true;
+                    await emu.hand.putFile("notes-app", "README.md", "theirs");
                 }
             };
             await assert.rejects(
-                gitea.changeFiles(GITEA_USER, "notes-app", { branch: "main", message: "m", files: [{ operation: "update", path: "README.md", content: "ours", sha: readme }] }),
-                /HTTP 503.*read back: the files of gitea_admin\/notes-app@main changed meanwhile/,
+                gitea.changeFiles(emu.username, "notes-app", { branch: "main", message: "m", files: [{ operation: "update", path: "README.md", content: "ours", sha: readme }] }),
+                new RegExp(`HTTP 503.*read back: the files of ${emu.username}/notes-app@main changed meanwhile`),
             );
+            assert.ok(edited, "the read-back ran");
             assert.equal(emu.requests("POST", /\/contents$/).length, 1);
+            assert.equal((await emu.hand.files("notes-app"))["README.md"], "theirs", "theirs is kept");
         });
 
         it("createHook: a 5xx after the hook was created reuses it — one hook", async () => {
             await gitea.createRepo(repoOpts);
             emu.faults.fail(1, { afterApply: true, match: POST(/\/hooks$/) });
-            const h = await gitea.createHook(GITEA_USER, "notes-app", { url: "http://j/invoke", contentType: "json", events: ["push"], active: true });
-            assert.equal(emu.state.repo(GITEA_USER, "notes-app")!.hooks.size, 1);
+            const h = await gitea.createHook(emu.username, "notes-app", { url: "http://j/invoke", contentType: "json", events: ["push"], active: true });
+            assert.deepEqual((await emu.hand.hooks("notes-app")).map((x) => x.id), [h.id]);
             assert.equal(h.active, true);
             assert.equal(emu.requests("POST", /\/hooks$/).length, 1);
         });
 
         it("createAccessToken: a timeout after the token was minted replaces it — one token, a usable secret", async () => {
-            const quick = new GiteaClient({ ...conn, timeoutMs: 80 });
-            emu.faults.slow(1, 300, { match: POST(/\/tokens$/) });
+            const quick = new GiteaClient({ ...conn, timeoutMs: tight.timeoutMs });
+            emu.faults.slow(1, tight.slowMs, { match: POST(/\/tokens$/) });
             const t = await quick.createAccessToken("jenkins", ["write:repository"]);
-            await new Promise((r) => setTimeout(r, 300));
-            assert.equal(emu.state.tokens.length, 1);
-            assert.equal(emu.state.tokens[0]!.sha1, t.sha1);
+            await new Promise((r) => setTimeout(r, tight.slowMs));
+            assert.deepEqual((await emu.hand.tokens()).map((x) => x.name), ["jenkins"]);
+            // The secret we kept signs in: a repository-scoped token is refused /user for its scope (403), not as unknown (401).
+            assert.equal((await fetch(`${emu.url}/api/v1/user`, { headers: { Authorization: `token ${t.sha1}` } })).status, 403);
         });
     });
 
@@ -349,9 +410,9 @@ describe("GiteaClient against the Gitea emulator", () => {
 
         it("a rejected password appears in neither the error, its stack nor any log line", async () => {
             const wrong = "Wr0ng-Pa55word-xyz";
-            const basic = Buffer.from(`${GITEA_USER}:${wrong}`).toString("base64");
+            const basic = Buffer.from(`${emu.username}:${wrong}`).toString("base64");
             const bad = new GiteaClient({ ...conn, password: wrong });
-            const e = await bad.getRepo(GITEA_USER, "x").catch((x: unknown) => x);
+            const e = await bad.getRepo(emu.username, "x").catch((x: unknown) => x);
             assert.ok(e instanceof HttpError);
             assert.equal(e.status, 401);
             assert.deepEqual(leaks(`${e.message}\n${e.stack}\n${JSON.stringify(e)}\n${lines.join("\n")}`, [wrong, basic, "Authorization", "Basic "]), []);
@@ -360,12 +421,12 @@ describe("GiteaClient against the Gitea emulator", () => {
         it("the webhook's bearer token and minted tokens stay out of errors and logs", async () => {
             await gitea.createRepo(repoOpts);
             emu.faults.fail(100, { status: 500, match: (r) => r.method === "POST" && r.path.endsWith("/hooks") });
-            const e = await gitea.createHook(GITEA_USER, "notes-app", { url: "http://j/invoke", contentType: "json", events: ["push"], authorizationHeader: "Bearer s3cret-hook-token", active: true }).catch((x: unknown) => x);
+            const e = await gitea.createHook(emu.username, "notes-app", { url: "http://j/invoke", contentType: "json", events: ["push"], authorizationHeader: "Bearer s3cret-hook-token", active: true }).catch((x: unknown) => x);
             assert.ok(e instanceof Error);
             emu.faults.clear();
             const t = await gitea.createAccessToken("jenkins", ["write:repository"]);
             const all = `${e.message}\n${e.stack}\n${lines.join("\n")}`;
-            assert.deepEqual(leaks(all, ["s3cret-hook-token", t.sha1, GITEA_PASSWORD]), []);
+            assert.deepEqual(leaks(all, ["s3cret-hook-token", t.sha1, emu.password]), []);
             assert.ok(lines.length > 5, "lines were logged");
         });
     });

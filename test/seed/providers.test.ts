@@ -1,20 +1,14 @@
-// The dynamic providers called directly (create → read → no-op diff → drift → update → delete)
-// against the in-process Gitea and Jenkins emulators, plus the closure serialization of seedProvider,
+// The Jenkins dynamic providers called directly (create → read → no-op diff → drift → update → delete)
+// against the in-process Jenkins emulator (the Gitea ones run against both Gitea targets in
+// giteaProviders.test.ts), plus the closure serialization of seedProvider,
 // the one object every seed resource ships: the text Pulumi stores in `__provider` is evaluated in a
 // fresh module and driven against the emulators too, each kind routed by its `__kind` input.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    FileSpec,
-    FilesInputs,
     FolderInputs,
-    HookInputs,
     ItemInputs,
-    RepoInputs,
     CredentialInputs,
-    giteaFilesProvider,
-    giteaRepositoryProvider,
-    giteaWebhookProvider,
     jenkinsCredentialProvider,
     jenkinsFolderProvider,
     jenkinsJobProvider,
@@ -23,7 +17,7 @@ import {
     stringCredentialXml,
 } from "../../components/seed/providers";
 import { jobConfigXml, JobSpec, normalizeConfigXml } from "../../components/seed/templates";
-import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, gitBlobSha, start as startGitea } from "../support/giteaEmulator";
+import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start as startGitea } from "../support/giteaEmulator";
 import { JENKINS_PASSWORD, JENKINS_USER, JenkinsEmulator, start as startJenkins } from "../support/jenkinsEmulator";
 import { evaluateProvider } from "../support/providerHost";
 
@@ -65,233 +59,6 @@ describe("seed dynamic providers (against the emulators)", () => {
     afterEach(async () => {
         await gitea.close();
         await jenkins.close();
-    });
-
-    describe("GiteaRepository", () => {
-        const inputs = (): RepoInputs => ({ gitea: giteaConn(gitea), name: "notes-app", private: true, description: "sample", defaultBranch: "main", deleteOnDestroy: false });
-
-        it("lifecycle: create, read, no-op re-run, drift (deleted by hand), update, retained on delete", async () => {
-            const p = giteaRepositoryProvider;
-            const { id, outs } = await p.create(inputs());
-            assert.equal(id, `${GITEA_USER}/notes-app`);
-            assert.equal(outs!.owner, GITEA_USER);
-            assert.equal(outs!.adopted, false);
-            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
-            assert.deepEqual([r.private, r.description, r.defaultBranch, r.commits.length], [true, "sample", "main", 1]);
-
-            const read = await p.read!(id, outs);
-            assert.equal(read.id, id);
-            assert.equal(read.props!.description, "sample");
-
-            const before = writes(gitea);
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
-            assert.equal(writes(gitea), before, "a no-op diff writes nothing");
-
-            gitea.state.repos.delete(`${GITEA_USER}/notes-app`.toLowerCase());
-            assert.equal((await p.diff!(id, outs!, inputs())).changes, true);
-            assert.deepEqual(await p.read!(id, outs), {}, "refresh reports it gone");
-            await p.update!(id, outs!, inputs());
-            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"));
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
-
-            const { lines } = await captureLog(() => p.delete!(id, outs!));
-            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"), "retained by default");
-            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place \(seed\.deleteReposOnDestroy is false\)/);
-            assert.ok(!lines.join("\n").includes(GITEA_PASSWORD));
-        });
-
-        it("deletes the repository when deleteOnDestroy is set", async () => {
-            const { id, outs } = await giteaRepositoryProvider.create({ ...inputs(), deleteOnDestroy: true });
-            await giteaRepositoryProvider.delete!(id, outs!);
-            assert.equal(gitea.state.repo(GITEA_USER, "notes-app"), undefined);
-        });
-
-        it("never deletes a repository it adopted, even with deleteOnDestroy: the stack did not create it", async () => {
-            gitea.state.addRepo(GITEA_USER, "notes-app", { description: "a team's history" });
-            const { id, outs } = await giteaRepositoryProvider.create({ ...inputs(), deleteOnDestroy: true });
-            assert.equal(outs!.adopted, true);
-            const { lines } = await captureLog(() => giteaRepositoryProvider.delete!(id, outs!));
-            assert.ok(gitea.state.repo(GITEA_USER, "notes-app"), "kept");
-            assert.equal(gitea.requests("DELETE").length, 0, "no DELETE sent");
-            assert.match(lines.join("\n"), /leaving Gitea repository gitea_admin\/notes-app in place: it existed before the seed/);
-        });
-
-        it("adopts an existing repository without duplicating it or writing to it", async () => {
-            gitea.state.addRepo(GITEA_USER, "notes-app", { description: "mine", private: false });
-            const { outs } = await giteaRepositoryProvider.create(inputs());
-            assert.equal(outs!.adopted, true);
-            assert.equal(gitea.state.repos.size, 1);
-            assert.equal(gitea.state.repo(GITEA_USER, "notes-app")!.description, "mine", "an adopted repository's settings are left alone");
-            assert.deepEqual(await giteaRepositoryProvider.diff!("x", outs!, inputs()), { changes: false });
-        });
-
-        it("a renamed repository is a replacement; unknown inputs in preview are a change", async () => {
-            const { outs } = await giteaRepositoryProvider.create(inputs());
-            assert.deepEqual(await giteaRepositoryProvider.diff!("x", outs!, { ...inputs(), name: "other" }), { changes: true, replaces: ["name"] });
-            const unknown = { ...inputs(), description: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" };
-            assert.deepEqual(await giteaRepositoryProvider.diff!("x", outs!, unknown), { changes: true });
-        });
-
-        it("waits for readiness (bounded) before the first call", async () => {
-            gitea.state.ready = false;
-            setTimeout(() => (gitea.state.ready = true), 300);
-            await giteaRepositoryProvider.create(inputs());
-            assert.ok(gitea.requests("GET", "/api/v1/version").length >= 2);
-
-            const slow = await startGitea();
-            slow.state.ready = false;
-            try {
-                await assert.rejects(
-                    giteaRepositoryProvider.create({ ...inputs(), gitea: { ...giteaConn(slow), readyTimeoutMs: 400 } }),
-                    (e: Error) => /not ready after/.test(e.message) && !e.message.includes(GITEA_PASSWORD),
-                );
-                assert.equal(slow.requests("POST").length, 0, "nothing is written before Gitea is ready");
-            } finally {
-                await slow.close();
-            }
-        });
-    });
-
-    describe("GiteaFiles", () => {
-        const files: FileSpec[] = [
-            { path: "Jenkinsfile", content: "pipeline {}\n" },
-            { path: "src/app.txt", content: "hello ünïcode\n" },
-            { path: "k8s/deployment.yaml", content: "image: r/p/app:0.0.0\n", createOnly: true },
-        ];
-        const inputs = (fs: FileSpec[] = files): FilesInputs => ({ gitea: giteaConn(gitea), owner: GITEA_USER, repo: "notes-app", branch: "main", message: "Seed", files: fs });
-        const put = (p: string, content: string) => {
-            const b = Buffer.from(content);
-            gitea.state.repo(GITEA_USER, "notes-app")!.branches.get("main")!.set(p, { content: b, sha: gitBlobSha(b) });
-        };
-        beforeEach(() => void gitea.state.addRepo(GITEA_USER, "notes-app", { autoInit: true }));
-
-        it("lifecycle: one commit for the set, no-op re-run, drift, update of only what changed (with sha)", async () => {
-            const p = giteaFilesProvider;
-            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
-            const { id, outs } = await p.create(inputs());
-            assert.equal(r.commits.length, 2, "README from auto_init + ONE seed commit");
-            assert.deepEqual(r.commits[1]!.paths.sort(), ["Jenkinsfile", "k8s/deployment.yaml", "src/app.txt"]);
-            assert.equal(outs!.commitSha, r.commits[1]!.sha);
-            assert.equal(gitea.state.files(GITEA_USER, "notes-app")["src/app.txt"], "hello ünïcode\n");
-
-            const before = writes(gitea);
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
-            assert.equal(writes(gitea), before);
-
-            put("src/app.txt", "edited by hand\n");
-            put("k8s/deployment.yaml", "image: r/p/app:abc1234\n"); // the pipeline's tag bump: not drift
-            assert.equal((await p.read!(id, outs)).props!.files.find((f: FileSpec) => f.path === "src/app.txt")?.content, "edited by hand\n");
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: true });
-            const { outs: outs2 } = await p.update!(id, outs!, inputs());
-            assert.equal(r.commits.length, 3);
-            assert.deepEqual(r.commits[2]!.paths, ["src/app.txt"], "only the changed file is committed");
-            assert.equal(outs2!.commitSha, r.commits[2]!.sha);
-            assert.equal(gitea.state.files(GITEA_USER, "notes-app")["k8s/deployment.yaml"], "image: r/p/app:abc1234\n");
-            assert.deepEqual(await p.diff!(id, outs2!, inputs()), { changes: false });
-
-            // A file dropped from the set is removed; a new one is added — one commit.
-            const next = [...files.filter((f) => f.path !== "Jenkinsfile"), { path: "Dockerfile", content: "FROM scratch\n" }];
-            assert.deepEqual(await p.diff!(id, outs2!, inputs(next)), { changes: true });
-            await p.update!(id, outs2!, inputs(next));
-            assert.deepEqual(r.commits[3]!.paths.sort(), ["Dockerfile", "Jenkinsfile"]);
-            assert.equal(gitea.state.files(GITEA_USER, "notes-app").Jenkinsfile, undefined);
-
-            await p.delete!(id, outs2!);
-            assert.equal(r.commits.length, 4, "delete leaves the retained repository's content alone");
-        });
-
-        it("adopts files already in place: no commit when they match", async () => {
-            await giteaFilesProvider.create(inputs());
-            const commits = gitea.state.repo(GITEA_USER, "notes-app")!.commits.length;
-            await giteaFilesProvider.create(inputs());
-            assert.equal(gitea.state.repo(GITEA_USER, "notes-app")!.commits.length, commits);
-        });
-
-        it("no duplicate commit after a 5xx answered after Gitea applied the batch", async () => {
-            gitea.faults.fail(1, { afterApply: true, match: (r) => r.method === "POST" && r.path.endsWith("/contents") });
-            await giteaFilesProvider.create(inputs());
-            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
-            assert.equal(r.commits.length, 2);
-            assert.equal(gitea.requests("POST").length, 1);
-        });
-    });
-
-    describe("GiteaWebhook", () => {
-        const url = "http://jenkins.jenkins.svc.cluster.local:8080/generic-webhook-trigger/invoke";
-        const inputs = (over: Partial<HookInputs> = {}): HookInputs => ({
-            gitea: giteaConn(gitea),
-            owner: GITEA_USER,
-            repo: "notes-app",
-            url,
-            events: ["push"],
-            branchFilter: "main",
-            authorizationHeader: "Bearer s3cr3t-token-value",
-            ...over,
-        });
-        const hooks = () => [...gitea.state.repo(GITEA_USER, "notes-app")!.hooks.values()];
-        beforeEach(() => void gitea.state.addRepo(GITEA_USER, "notes-app"));
-
-        it("lifecycle: active JSON push hook, no-op re-run, drift, update, delete; the header never in state", async () => {
-            const p = giteaWebhookProvider;
-            const { id, outs } = await p.create(inputs());
-            assert.equal(hooks().length, 1);
-            const h = hooks()[0]!;
-            assert.deepEqual([h.url, h.contentType, h.events, h.branchFilter, h.active, h.authorizationHeader], [url, "json", ["push"], "main", true, "Bearer s3cr3t-token-value"]);
-            assert.equal(id, String(h.id));
-            assert.ok(!JSON.stringify(outs).includes("s3cr3t-token-value"), "state holds a digest, not the header");
-            assert.equal(outs!.authorizationDigest, secretDigest("Bearer s3cr3t-token-value"));
-
-            const before = writes(gitea);
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: false });
-            assert.equal(writes(gitea), before);
-            assert.equal((await p.read!(id, outs)).props!.url, url);
-
-            h.active = false; // deactivated by hand
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: true });
-            await p.update!(id, outs!, inputs());
-            hooks()[0]!.events = ["push", "issues"];
-            assert.deepEqual(await p.diff!(id, outs!, inputs()), { changes: true });
-            await p.update!(id, outs!, inputs());
-            assert.deepEqual([hooks().length, hooks()[0]!.active, hooks()[0]!.events], [1, true, ["push"]]);
-
-            // A new token (rotated RandomPassword) is a change even though nothing else differs.
-            assert.deepEqual(await p.diff!(id, outs!, inputs({ authorizationHeader: "Bearer rotated" })), { changes: true });
-            const { outs: outs2 } = await p.update!(id, outs!, inputs({ authorizationHeader: "Bearer rotated" }));
-            assert.equal(hooks()[0]!.authorizationHeader, "Bearer rotated");
-
-            gitea.state.repo(GITEA_USER, "notes-app")!.hooks.clear();
-            assert.deepEqual(await p.diff!(id, outs2!, inputs({ authorizationHeader: "Bearer rotated" })), { changes: true });
-            const { outs: outs3 } = await p.update!(id, outs2!, inputs({ authorizationHeader: "Bearer rotated" }));
-            assert.equal(hooks().length, 1);
-            assert.equal(outs3!.hookId, hooks()[0]!.id);
-
-            await p.delete!(id, outs3!);
-            assert.equal(hooks().length, 0);
-        });
-
-        it("adopts a hook with the same URL instead of adding a second one", async () => {
-            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
-            r.hooks.set(7, { id: 7, type: "gitea", url, contentType: "form", httpMethod: "post", events: ["push"], branchFilter: "*", authorizationHeader: "", active: false });
-            const { outs } = await giteaWebhookProvider.create(inputs());
-            assert.deepEqual([hooks().length, outs!.hookId, hooks()[0]!.active, hooks()[0]!.contentType], [1, 7, true, "json"]);
-        });
-
-        it("finds its hook beyond Gitea's first page of 30: adopted, not duplicated, and read back by id", async () => {
-            const r = gitea.state.repo(GITEA_USER, "notes-app")!;
-            for (let i = 0; i < 31; i++) gitea.state.addHook(r, { url: `http://other.team/${i}` });
-            const mine = gitea.state.addHook(r, { url, events: ["push"], branchFilter: "main", authorizationHeader: "Bearer s3cr3t-token-value" });
-            const { id, outs } = await giteaWebhookProvider.create(inputs());
-            assert.deepEqual([hooks().length, outs!.hookId], [32, mine.id]);
-            assert.deepEqual(await giteaWebhookProvider.diff!(id, outs!, inputs()), { changes: false });
-            assert.equal((await giteaWebhookProvider.read!(id, outs)).props!.url, url);
-        });
-
-        it("no duplicate hook after a 5xx answered after Gitea created it", async () => {
-            gitea.faults.fail(1, { afterApply: true, match: (q) => q.method === "POST" && q.path.endsWith("/hooks") });
-            await giteaWebhookProvider.create(inputs());
-            assert.equal(hooks().length, 1);
-            assert.equal(hooks()[0]!.active, true);
-        });
     });
 
     describe("JenkinsFolder", () => {

@@ -1,19 +1,27 @@
 // In-process emulator of the Gitea API endpoints the seed uses, written from the go-gitea/gitea v1.25.2
-// sources (identical to v1.25.4, the version gitea chart 12.5.0 runs, in every file cited here). Each
-// behaviour names the file it follows; the unpleasant parts are modelled too:
+// sources (v1.25.4, the version gitea chart 12.5.0 runs, changes none of the behaviours cited here: of
+// the files, only routers/api/v1/api.go — commit-status routes — and services/context/user.go differ) and
+// checked against a real Gitea: test/seed/gitea{Api,Client,Providers}.test.ts run against both
+// (test/support/giteaTargets.ts), and a difference is a bug here. Each behaviour names the file it
+// follows; the unpleasant parts are modelled too:
 // - auth (routers/api/v1/api.go apiAuth, services/auth/{basic,oauth2}.go): credentials, when sent, are
 //   checked on EVERY route (/version included) and a bad one is 401; anonymous callers reach only what
 //   Gitea leaves public (GET /version, GET of a public repository); the rest is reqToken's 401, a
 //   private repository of someone else is 404 (repoAssignment), not 403;
+// - request bodies (api.go bind()): the first binding error as a 422 APIError "[Field]: Rule";
 // - tokens need the scope category of the route group (tokenRequiresScopes), token creation needs
 //   basic auth (reqBasicOrRevProxyAuth) and a scope (routers/api/v1/user/app.go);
 // - repositories (routers/api/v1/repo/repo.go CreateUserRepo, services/repository/create.go): 409 on
 //   an existing name (case-insensitive), 422 for reserved names, auto-init writes the "Default"
 //   README template (options/readme/Default) in one "Initial commit";
-// - contents batch (routers/api/v1/repo/file.go ChangeFiles): one commit, atomic, sha checks;
+// - contents batch (routers/api/v1/repo/file.go ChangeFiles, services/repository/files/update.go):
+//   one commit, atomic, a given sha must match — and a missing one is NOT an error (see changeFiles);
+// - trees (routers/api/v1/repo/tree.go, services/repository/files/tree.go): a branch name resolves to
+//   its head commit, recursive listings in git's order with git's ids, pages of at most 1000;
 // - webhooks (routers/api/v1/repo/hook.go, routers/api/v1/utils/{hook,page}.go): ids are global
-//   (one webhook table), listing pages 30 by default and 50 at most with X-Total-Count and no Link
-//   header, create ignores http_method and defaults `active` to false, PATCH resets what it omits
+//   (one webhook table), a page is 30 by default and 50 at most with X-Total-Count and no Link
+//   header — and without `page` the list is NOT paged at all (models/db/list.go FindAndCount);
+//   create ignores http_method and defaults `active` to false, PATCH resets what it omits
 //   (events → push, branch_filter and authorization_header → ""), except `active`;
 // - users (routers/api/v1/admin/user.go, routers/api/v1/user/user.go GetInfo, services/convert/user.go):
 //   the /admin group needs a site admin (reqSiteAdmin, and write:admin for a token); CreateUser 422s on a
@@ -41,10 +49,14 @@ export interface GiteaCommitState {
     branch: string;
     message: string;
     paths: string[];
+    /** The branch's files as this commit left them (what a tree or contents read at this commit shows). */
+    files: ReadonlyMap<string, GiteaFileState>;
+    /** The commit before it on its branch ("" for the first). */
+    parent: string;
+    /** Author/committer date, RFC 3339 in whole seconds as Gitea renders it. */
+    time: string;
     /** Author and committer: the repository's owner here. */
     author: string;
-    /** When it was made (ISO 8601): the author's When. */
-    at: string;
 }
 export interface GiteaHookState {
     id: number;
@@ -189,6 +201,11 @@ export class GiteaState {
         return hook;
     }
 
+    /** Commits `changes` (content undefined = delete) to a branch, as any writer would: one commit. */
+    commitFiles(r: GiteaRepoState, branch: string, message: string, changes: { path: string; content?: Buffer }[]): GiteaCommitState {
+        return commit(r, branch, message, changes);
+    }
+
     /** Files of a branch (default branch when omitted) as path → utf8 text. */
     files(owner: string, name: string, branch?: string): Record<string, string> {
         const r = this.repo(owner, name);
@@ -197,6 +214,11 @@ export class GiteaState {
         for (const [p, f] of files ?? []) out[p] = f.content.toString("utf8");
         return out;
     }
+}
+
+/** Go's time.Time JSON in UTC as Gitea's API renders it: whole seconds, "Z". */
+function rfc3339(d: Date): string {
+    return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** Git's blob id: sha1("blob <len>\0<content>"), what Gitea reports as a file's `sha`. */
@@ -211,11 +233,71 @@ function commit(r: GiteaRepoState, branch: string, message: string, changes: { p
         else files.set(c.path, { content: c.content, sha: gitBlobSha(c.content) });
     }
     r.branches.set(branch, files);
-    const sha = createHash("sha1").update(`${r.heads.get(branch) ?? ""}${message}${randomBytes(8).toString("hex")}`).digest("hex");
+    const parent = r.heads.get(branch) ?? "";
+    const sha = createHash("sha1").update(`${parent}${message}${randomBytes(8).toString("hex")}`).digest("hex");
     r.heads.set(branch, sha);
-    const c = { sha, branch, message, paths: changes.map((x) => x.path), author: r.owner, at: new Date().toISOString() };
+    const c = { sha, branch, message, paths: changes.map((x) => x.path), files: new Map(files), parent, time: rfc3339(new Date()), author: r.owner };
     r.commits.push(c);
     return c;
+}
+
+/**
+ * What `{sha}` / `ref` names: a branch (its head) or a full commit id. Real Gitea hands the name to
+ * git's own rev lookup (modules/git/repo_commit_nogogit.go GetRefCommitID: `cat-file --batch-check`),
+ * which also knows tags and short ids; the seed only ever sends branch names and full ids.
+ */
+function resolveCommit(r: GiteaRepoState, ref: string): GiteaCommitState | undefined {
+    const head = r.heads.get(ref);
+    return r.commits.find((c) => c.sha === (head ?? ref));
+}
+
+interface TreeNode { mode: string; type: "blob" | "tree"; sha: string; size: number; path: string }
+
+/**
+ * `git ls-tree -t -r --long <commit>` (modules/git/tree_nogogit.go listEntriesRecursive): every tree
+ * and blob, depth first, in git's tree order (names compared bytewise, a directory as "name/"); a
+ * tree's id is git's real one (`tree <len>\0` + "<mode> <name>\0<20-byte id>" per entry).
+ */
+function lsTree(files: ReadonlyMap<string, GiteaFileState>, recursive: boolean): TreeNode[] & { id: string } {
+    type Dir = Map<string, Dir | GiteaFileState>;
+    const root: Dir = new Map();
+    for (const [p, f] of files) {
+        const parts = p.split("/");
+        let d = root;
+        for (const part of parts.slice(0, -1)) {
+            let next = d.get(part);
+            if (!(next instanceof Map)) d.set(part, (next = new Map()));
+            d = next;
+        }
+        d.set(parts.at(-1)!, f);
+    }
+    const key = (name: string, v: Dir | GiteaFileState) => Buffer.from(v instanceof Map ? `${name}/` : name);
+    const walk = (d: Dir, prefix: string, out: TreeNode[] | undefined): string => {
+        const sorted = [...d.entries()].sort(([a, va], [b, vb]) => Buffer.compare(key(a, va), key(b, vb)));
+        const raw: Buffer[] = [];
+        for (const [name, v] of sorted) {
+            const path = prefix + name;
+            if (v instanceof Map) {
+                const node: TreeNode = { mode: "040000", type: "tree", sha: "", size: 0, path };
+                out?.push(node);
+                node.sha = walk(v, `${path}/`, recursive ? out : undefined);
+                raw.push(Buffer.from(`40000 ${name}\0`), Buffer.from(node.sha, "hex"));
+            } else {
+                out?.push({ mode: "100644", type: "blob", sha: v.sha, size: v.content.length, path });
+                raw.push(Buffer.from(`100644 ${name}\0`), Buffer.from(v.sha, "hex"));
+            }
+        }
+        const body = Buffer.concat(raw);
+        return createHash("sha1").update(`tree ${body.length}\0`).update(body).digest("hex");
+    };
+    const out: TreeNode[] = [];
+    const id = walk(root, "", out);
+    return Object.assign(out, { id });
+}
+
+/** The root tree's git id. */
+function lsTreeId(files: ReadonlyMap<string, GiteaFileState>): string {
+    return lsTree(files, false).id;
 }
 
 const SCOPE_RE = /^(all|(read|write):(activitypub|admin|issue|misc|notification|organization|package|repository|user))$/;
@@ -232,6 +314,8 @@ const HOOK_EVENTS = [
 // modules/setting/api.go: DEFAULT_PAGING_NUM 30, MAX_RESPONSE_ITEMS 50.
 const DEFAULT_PAGING_NUM = 30;
 const MAX_RESPONSE_ITEMS = 50;
+// modules/setting/api.go DefaultGitTreesPerPage: a tree page's default and largest size.
+const DEFAULT_GIT_TREES_PER_PAGE = 1000;
 
 export type GiteaEmulator = Emulator<GiteaState>;
 
@@ -258,9 +342,10 @@ function errorReply(state: GiteaState, status: number, message: string): Reply {
 function notFound(state: GiteaState, message = "not found", errors: string[] | null = null): Reply {
     return json(404, { message, url: `${state.baseUrl()}/api/swagger`, errors });
 }
-// modules/web/middleware binding errors, as the API renders them (422, a list of field errors).
-function bindingError(field: string, classification: string, message: string): Reply {
-    return json(422, [{ fieldNames: [field], classification, message }]);
+// routers/api/v1/api.go bind(): the FIRST binding error only, as an APIError whose message is
+// fmt.Sprintf("%s: %s", errs[0].FieldNames, errs[0].Error()) — e.g. "[Name]: AlphaDashDot".
+function bindingError(state: GiteaState, field: string, message: string): Reply {
+    return errorReply(state, 422, `[${field}]: ${message}`);
 }
 
 interface Caller {
@@ -336,29 +421,54 @@ function repoJson(state: GiteaState, r: GiteaRepoState): unknown {
     };
 }
 
-function contentsJson(state: GiteaState, r: GiteaRepoState, path: string, f: GiteaFileState, withContent: boolean): unknown {
+/** The newest commit of `at`'s history on its branch that touched `path` (a file, or anything below a directory). */
+function lastCommitTouching(r: GiteaRepoState, at: GiteaCommitState, path: string): GiteaCommitState {
+    for (let i = r.commits.indexOf(at); i >= 0; i--) {
+        const c = r.commits[i]!;
+        if (c.branch === at.branch && c.paths.some((p) => p === path || p.startsWith(`${path}/`))) return c;
+    }
+    return at;
+}
+
+/**
+ * services/repository/files/content.go GetContents (ContentsResponse, modules/structs/repo_file.go):
+ * with the last commit touching the entry (IncludeCommitMetadata), urls carrying `?ref=<ref>`, and
+ * for a directory type "dir", its tree id as sha (git_url still says "blobs", download_url null).
+ */
+function contentsJson(state: GiteaState, r: GiteaRepoState, at: GiteaCommitState, ref: string, path: string, entry: GiteaFileState | { tree: string }, withContent: boolean): unknown {
     const base = state.baseUrl();
+    const api = `${base}/api/v1/repos/${r.owner}/${r.name}`;
+    const isFile = "content" in entry;
+    const sha = isFile ? entry.sha : entry.tree;
+    const last = lastCommitTouching(r, at, path);
+    const self = `${api}/contents/${path}?ref=${ref}`;
+    const html = `${base}/${r.owner}/${r.name}/src/branch/${ref}/${path}`;
+    const git = `${api}/git/blobs/${sha}`;
     return {
         name: path.split("/").pop(),
         path,
-        sha: f.sha,
-        type: "file",
-        size: f.content.length,
-        encoding: withContent ? "base64" : null,
-        content: withContent ? f.content.toString("base64") : null,
+        sha,
+        last_commit_sha: last.sha,
+        last_committer_date: last.time,
+        last_author_date: last.time,
+        type: isFile ? "file" : "dir",
+        size: isFile ? entry.content.length : 0,
+        encoding: isFile && withContent ? "base64" : null,
+        content: isFile && withContent ? entry.content.toString("base64") : null,
         target: null,
-        url: `${base}/api/v1/repos/${r.owner}/${r.name}/contents/${path}`,
-        html_url: `${base}/${r.owner}/${r.name}/src/branch/${r.defaultBranch}/${path}`,
-        git_url: `${base}/api/v1/repos/${r.owner}/${r.name}/git/blobs/${f.sha}`,
-        download_url: `${base}/${r.owner}/${r.name}/raw/branch/${r.defaultBranch}/${path}`,
+        url: self,
+        html_url: html,
+        git_url: git,
+        download_url: isFile ? `${base}/${r.owner}/${r.name}/raw/branch/${ref}/${path}` : null,
         submodule_git_url: null,
+        _links: { self, git, html },
     };
 }
 
 // services/webhook/general.go ToHook + modules/structs/hook.go Hook: config carries url and
 // content_type only; the Authorization header comes back decrypted.
 function hookJson(h: GiteaHookState): unknown {
-    const now = new Date().toISOString();
+    const now = rfc3339(new Date());
     return {
         id: h.id,
         type: h.type,
@@ -375,13 +485,17 @@ function hookJson(h: GiteaHookState): unknown {
 class BadBody {
     constructor(readonly reply: Reply) {}
 }
+/**
+ * The JSON body as bind() decodes it. A body Go's encoding/json refuses is bind()'s 422 with the
+ * field list empty ("[]: <decoder error>"); the decoder's own wording is not reproduced.
+ */
 function parseBody(state: GiteaState, body: string): Record<string, any> | BadBody {
     if (body.trim() === "") return {};
     try {
         const v = JSON.parse(body);
-        return v && typeof v === "object" && !Array.isArray(v) ? v : new BadBody(errorReply(state, 422, "expected a JSON object"));
-    } catch {
-        return new BadBody(errorReply(state, 422, "invalid JSON body"));
+        return v && typeof v === "object" && !Array.isArray(v) ? v : new BadBody(errorReply(state, 422, "[]: json: cannot unmarshal into a struct"));
+    } catch (e) {
+        return new BadBody(errorReply(state, 422, `[]: ${e instanceof Error ? e.message : String(e)}`));
     }
 }
 
@@ -446,7 +560,8 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         const scope = scopeProblem(state, caller, method, "user");
         if (scope) return scope;
         const target = seg[1] ?? "";
-        if (!state.users.has(target)) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${target}]`]);
+        // services/context/user.go UserAssignmentAPI: an unknown name (no redirect either) is APIError(404, err).
+        if (!state.users.has(target)) return errorReply(state, 404, `user redirect does not exist [name: ${target}]`);
         if (!caller?.admin && caller?.user !== target) return errorReply(state, 403, "doer should be the site admin or be same as the contextUser");
         if (!caller.basic) return errorReply(state, 401, "auth required");
         if (seg.length === 3 && method === "POST") return createToken(state, target, req.body);
@@ -476,7 +591,8 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         if (scope) return scope;
         const ownerName = seg[1] ?? "";
         if (!state.users.has(ownerName) && ![...state.repos.values()].some((x) => x.owner.toLowerCase() === ownerName.toLowerCase())) {
-            return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${ownerName}]`]);
+            // repoAssignment: GetUserByName fails, then LookupUserRedirect does (models/user/redirect.go).
+            return notFound(state, "GetUserByName", [`user redirect does not exist [name: ${ownerName}]`]);
         }
         const r = state.repo(ownerName, seg[2] ?? "");
         const isOwner = !!caller && r?.owner.toLowerCase() === caller.user.toLowerCase();
@@ -501,7 +617,8 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         if (rest[0] === "branches" && rest.length >= 2 && method === "GET") {
             const branchName = rest.slice(1).join("/");
             const head = r.heads.get(branchName);
-            if (!head) return notFound(state, "branch does not exist");
+            // routers/api/v1/repo/branch.go GetBranch: ctx.APIErrorNotFound(err) for a missing branch → "not found".
+            if (!head) return notFound(state, "not found", null);
             // repo/branch.go GetBranch → convert.ToBranch: the head as a PayloadCommit
             // (services/convert/git_commit.go ToPayloadCommit: url = <html_url>/commit/<id>, the
             // author's When as timestamp, no added/removed/modified — null).
@@ -514,7 +631,7 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
                 author: who,
                 committer: who,
                 verification: { verified: false, reason: "gpg.error.not_signed_commit", signature: "", signer: null, payload: "" },
-                timestamp: c?.at ?? new Date(0).toISOString(),
+                timestamp: c?.time ?? new Date(0).toISOString(),
                 added: null,
                 removed: null,
                 modified: null,
@@ -529,20 +646,36 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
                 if (mode !== "owner" && mode !== "admin" && mode !== "write") return errorReply(state, 403, "user should have a permission to write to a repo");
                 return changeFiles(state, r, req.body);
             }
-            if (rest.length > 1 && method === "GET") {
+            if (method === "GET") {
+                // routers/api/v1/repo/file.go GetContents / GetContentsList → getRepoContents: the ref
+                // first (resolveRefCommit: APIErrorNotFound(err) → "not found" + the git error), then
+                // GetContentsOrList (APIErrorNotFound("GetContentsOrList", err)). A directory (or the
+                // root, with no path) is a list of its direct entries.
                 const p = rest.slice(1).join("/");
-                const branch = req.query.get("ref") || r.defaultBranch;
-                const files = r.branches.get(branch);
-                if (!files) return notFound(state, `object does not exist [id: , rel_path: ${branch}]`);
-                const f = files.get(p);
-                if (f) return json(200, contentsJson(state, r, p, f, true));
-                const prefix = `${p}/`;
-                const entries = [...files.entries()].filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes("/"));
-                if (entries.length) return json(200, entries.map(([k, v]) => contentsJson(state, r, k, v, false)));
-                return notFound(state, `object does not exist [id: , rel_path: ${p}]`);
+                const ref = req.query.get("ref") || r.defaultBranch;
+                const at = resolveCommit(r, ref);
+                if (!at) return notFound(state, "not found", [`object does not exist [id: ${ref}, rel_path: ]`]);
+                const f = at.files.get(p);
+                if (f) return json(200, contentsJson(state, r, at, ref, p, f, true));
+                const prefix = p ? `${p}/` : "";
+                const trees = new Map(lsTree(at.files, true).filter((e) => e.type === "tree").map((e) => [e.path, e.sha]));
+                const names = new Map<string, GiteaFileState | { tree: string }>();
+                for (const [k, v] of at.files) {
+                    if (!k.startsWith(prefix)) continue;
+                    const [name, ...deeper] = k.slice(prefix.length).split("/");
+                    names.set(name!, deeper.length ? { tree: trees.get(prefix + name!)! } : v);
+                }
+                if (names.size) {
+                    // Git's tree order: bytewise by name (a directory as "name/").
+                    const key = ([n, v]: [string, unknown]) => Buffer.from("tree" in (v as object) ? `${n}/` : n);
+                    const sorted = [...names.entries()].sort((a, b) => Buffer.compare(key(a), key(b)));
+                    return json(200, sorted.map(([k, v]) => contentsJson(state, r, at, ref, prefix + k, v, false)));
+                }
+                return notFound(state, "GetContentsOrList", [`object does not exist [id: , rel_path: ${p}]`]);
             }
             return errorReply(state, 405, "method not allowed");
         }
+        if (rest[0] === "git" && rest[1] === "trees" && rest.length === 3 && method === "GET") return tree(state, r, rest[2]!, req.query);
         if (rest[0] === "hooks") {
             // reqToken, reqAdmin, reqWebhooksEnabled.
             const anon = reqToken(state, caller);
@@ -560,16 +693,21 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
     return notFound(state);
 }
 
-/** db.ListOptions paging as GetListOptions reads it: page <= 0 → 1; limit <= 0 → 30, > 50 → 50. */
+/**
+ * A list as utils.GetListOptions + models/db/list.go FindAndCount give it (as for hooks): limit <= 0
+ * → 30, > 50 → 50, applied only when page >= 1 — without a page, everything; the total in X-Total-Count.
+ */
 function paged<T>(all: readonly T[], query: URLSearchParams): Reply {
-    const page = Math.max(1, formInt(query, "page"));
+    const page = formInt(query, "page");
     const limit = formInt(query, "limit");
     const size = limit <= 0 ? DEFAULT_PAGING_NUM : Math.min(limit, MAX_RESPONSE_ITEMS);
-    return json(200, all.slice((page - 1) * size, page * size), { "X-Total-Count": String(all.length), "Access-Control-Expose-Headers": "X-Total-Count" });
+    const slice = page >= 1 ? all.slice((page - 1) * size, page * size) : all;
+    return json(200, slice, { "X-Total-Count": String(all.length), "Access-Control-Expose-Headers": "X-Total-Count" });
 }
 
 // services/convert/user.go toUser: is_admin, login_name, active, prohibit_login only for a site admin
-// or the user (`authed`); restricted and visibility for anyone.
+// or the user (`authed`) — anyone else gets their zero values (modules/structs/user.go has no
+// omitempty on them); restricted and visibility for anyone.
 function userJson(name: string, u: GiteaUserState, caller: Caller | undefined): unknown {
     const authed = !!caller && (caller.admin || caller.user === name);
     return {
@@ -580,7 +718,7 @@ function userJson(name: string, u: GiteaUserState, caller: Caller | undefined): 
         email: authed ? (u.email ?? `${name}@noreply.localhost`) : `${name}@noreply.localhost`,
         restricted: u.restricted === true,
         visibility: "public",
-        ...(authed ? { is_admin: u.admin === true, active: u.active !== false, prohibit_login: u.prohibitLogin === true, login_name: "" } : { is_admin: false }),
+        ...(authed ? { is_admin: u.admin === true, active: u.active !== false, prohibit_login: u.prohibitLogin === true, login_name: "" } : { is_admin: false, active: false, prohibit_login: false, login_name: "" }),
     };
 }
 
@@ -590,13 +728,13 @@ function createUser(state: GiteaState, body: string): Reply {
     const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
     const name = typeof b.username === "string" ? b.username : "";
-    if (!name) return bindingError("Username", "RequiredError", "Required");
+    if (!name) return bindingError(state, "Username", "Required");
     // modules/validation/helpers.go IsValidUsername.
-    if (!/^[\da-zA-Z][-.\w]*$/.test(name) || /[-._]{2,}|[-._]$/.test(name)) return bindingError("Username", "UsernameError", "Username");
-    if (name.length > 40) return bindingError("Username", "MaxSizeError", "MaxSize");
+    if (!/^[\da-zA-Z][-.\w]*$/.test(name) || /[-._]{2,}|[-._]$/.test(name)) return bindingError(state, "Username", "Username");
+    if (name.length > 40) return bindingError(state, "Username", "MaxSize");
     const email = typeof b.email === "string" ? b.email : "";
-    if (!email) return bindingError("Email", "RequiredError", "Required");
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) return bindingError("Email", "EmailError", "Email");
+    if (!email) return bindingError(state, "Email", "Required");
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) return bindingError(state, "Email", "Email");
     const password = typeof b.password === "string" ? b.password : "";
     // MIN_PASSWORD_LENGTH 8 (modules/setting/security.go); complexity off by default.
     if (password.length < 8) return errorReply(state, 400, "PasswordIsRequired");
@@ -619,7 +757,7 @@ function createUser(state: GiteaState, body: string): Reply {
 function editUser(state: GiteaState, name: string, body: string): Reply {
     const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
-    if (typeof b.login_name !== "string" || !b.login_name) return bindingError("LoginName", "RequiredError", "Required");
+    if (typeof b.login_name !== "string" || !b.login_name) return bindingError(state, "LoginName", "Required");
     const u = state.users.get(name)!;
     if (typeof b.admin === "boolean") {
         // services/user UpdateUser: the last site admin cannot lose the flag.
@@ -689,14 +827,40 @@ function collaborators(state: GiteaState, caller: Caller, r: GiteaRepoState, mod
     return errorReply(state, 405, "method not allowed");
 }
 
+/**
+ * routers/api/v1/repo/tree.go GetTree over services/repository/files/tree.go GetTreeBySHA: `sha` is
+ * the commit the name resolved to; `per_page` <= 0 or > 1000 is 1000, `page` <= 0 is 1; `truncated`
+ * when entries remain after this page; a page past the end has `tree: null`; the total goes in
+ * X-Total-Count too. A name that resolves to nothing (an empty repository's branch) is 400.
+ */
+function tree(state: GiteaState, r: GiteaRepoState, sha: string, query: URLSearchParams): Reply {
+    const c = resolveCommit(r, sha);
+    if (!c) return errorReply(state, 400, `sha not found [${sha}]`);
+    // ctx.FormBool: strconv.ParseBool, so "1", "t", "TRUE"… count; anything else is false.
+    const recursive = ["1", "t", "T", "TRUE", "true", "True"].includes(query.get("recursive") ?? "");
+    const entries = lsTree(c.files, recursive);
+    let perPage = formInt(query, "per_page");
+    if (perPage <= 0 || perPage > DEFAULT_GIT_TREES_PER_PAGE) perPage = DEFAULT_GIT_TREES_PER_PAGE;
+    const page = Math.max(1, formInt(query, "page"));
+    const api = `${state.baseUrl()}/api/v1/repos/${r.owner}/${r.name}`;
+    const start = perPage * (page - 1);
+    const body: Record<string, unknown> = { sha: c.sha, url: `${api}/git/trees/${c.sha}`, tree: null, truncated: false, page, total_count: entries.length };
+    if (start < entries.length) {
+        const end = Math.min(start + perPage, entries.length);
+        body.truncated = end < entries.length;
+        body.tree = entries.slice(start, end).map((e) => ({ path: e.path, mode: e.mode, type: e.type, size: e.size, sha: e.sha, url: `${api}/git/${e.type === "tree" ? "trees" : "blobs"}/${e.sha}` }));
+    }
+    return json(200, body, { "X-Total-Count": String(entries.length), "Access-Control-Expose-Headers": "X-Total-Count" });
+}
+
 function createRepo(state: GiteaState, owner: string, body: string): Reply {
     const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
     // modules/structs/repo.go CreateRepoOption: `binding:"Required;AlphaDashDot;MaxSize(100)"`.
     const name = typeof b.name === "string" ? b.name : "";
-    if (!name) return bindingError("Name", "RequiredError", "Required");
-    if (!/^[A-Za-z0-9._-]+$/.test(name)) return bindingError("Name", "AlphaDashDotError", "AlphaDashDot");
-    if (name.length > 100) return bindingError("Name", "MaxSizeError", "MaxSize");
+    if (!name) return bindingError(state, "Name", "Required");
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) return bindingError(state, "Name", "AlphaDashDot");
+    if (name.length > 100) return bindingError(state, "Name", "MaxSize");
     // models/repo/repo.go IsUsableRepoName: reserved names and patterns (models/db/name.go messages).
     if ([".", "..", "-"].includes(name.toLowerCase())) return errorReply(state, 422, `name is reserved [name: ${name}]`);
     const pattern = ["wiki", "git", "rss", "atom"].find((x) => name.toLowerCase().endsWith(`.${x}`));
@@ -716,11 +880,12 @@ function createToken(state: GiteaState, user: string, body: string): Reply {
     const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
     const name = typeof b.name === "string" ? b.name : "";
-    if (!name) return bindingError("Name", "RequiredError", "Required");
+    if (!name) return bindingError(state, "Name", "Required");
     if (state.tokens.some((t) => t.user === user && t.name === name)) return errorReply(state, 400, "access token name has been used already");
     const scopes: unknown[] = Array.isArray(b.scopes) ? b.scopes : [];
     const bad = scopes.find((s) => typeof s !== "string" || !SCOPE_RE.test(s));
-    if (bad !== undefined) return errorReply(state, 400, `invalid access token scope provided: access token scope \`${JSON.stringify(bad)}\` is invalid`);
+    // models/auth/access_token_scope.go: fmt.Errorf("invalid access token scope: %s", scope), wrapped by user/app.go.
+    if (bad !== undefined) return errorReply(state, 400, `invalid access token scope provided: invalid access token scope: ${typeof bad === "string" ? bad : JSON.stringify(bad)}`);
     if (scopes.length === 0) return errorReply(state, 400, "access token must have a scope");
     const sha1 = randomBytes(20).toString("hex");
     const t: GiteaTokenState = { id: state.nextId(), user, name, sha1, scopes: scopes as string[] };
@@ -728,66 +893,112 @@ function createToken(state: GiteaState, user: string, body: string): Reply {
     return json(201, { id: t.id, name: t.name, sha1, token_last_eight: sha1.slice(-8), scopes: t.scopes });
 }
 
+/** Go's base64.StdEncoding.DecodeString error position: the first byte that is not in the alphabet / padding. */
+function base64Problem(c: string): number | undefined {
+    const bad = /[^A-Za-z0-9+/=]/.exec(c);
+    if (bad) return bad.index;
+    const pad = c.indexOf("=");
+    if (pad >= 0 && (!/^=*$/.test(c.slice(pad)) || c.length - pad > 2)) return pad;
+    if (c.length % 4 !== 0) return c.length - (c.length % 4);
+    return undefined;
+}
+
+/**
+ * routers/api/v1/repo/file.go ChangeFiles over services/repository/files/update.go ChangeRepoFiles,
+ * errors mapped by handleChangeRepoFilesError. In Gitea's order, all or nothing (a temporary clone):
+ * - bind: `files` and each `operation`/`path` Required ("[Path]: Required"); an empty list passes and
+ *   makes an empty commit; each `content` must be base64 (422 "illegal base64 data at input byte N");
+ * - the branch must exist (404 "branch does not exist [repo_id: R name: B]") unless the repository is empty;
+ * - every delete's path must be in the tree (404 "repository file does not exist [path: P]");
+ * - per file, handleCheckErrors: update/upload/delete read the old entry (update/delete of a missing
+ *   path: git's 404 "object does not exist [id: , rel_path: P]"), a given `sha` must match (422 "sha
+ *   does not match [given: G, expected: E]"), and a MISSING sha is fine: LastCommitID defaults to the
+ *   branch head, so the "SHA or commit ID must be provided" error cannot happen here — an update
+ *   without sha overwrites whatever is there; create/update/upload must not put a file under a file
+ *   (422 "a file exists where you’re trying to create a subdirectory [path: …]") nor on a directory
+ *   (422 "a directory exists where you’re trying to create a file [path: …]"), and create must not
+ *   find the path (422 "repository file already exists [path: P]");
+ * - an unknown operation fails only when applied: 500 "invalid file operation: …".
+ */
 function changeFiles(state: GiteaState, r: GiteaRepoState, body: string): Reply {
     const b = parseBody(state, body);
     if (b instanceof BadBody) return b.reply;
-    const ops: unknown[] = Array.isArray(b.files) ? b.files : [];
-    if (ops.length === 0) return bindingError("Files", "RequiredError", "Required");
-    const branch = typeof b.branch === "string" && b.branch ? b.branch : r.defaultBranch;
-    const empty = r.branches.size === 0;
-    const current = r.branches.get(branch);
-    if (!current && !empty) return errorReply(state, 404, `branch does not exist [name: ${branch}]`);
-    const files = current ?? new Map<string, GiteaFileState>();
-    const changes: { path: string; content?: Buffer }[] = [];
-    // Validate every operation first: Gitea applies the batch as one commit or not at all.
-    for (const raw of ops) {
-        const o = (raw ?? {}) as Record<string, unknown>;
-        const op = o.operation;
-        const p = typeof o.path === "string" ? o.path : "";
-        if (!p) return bindingError("Path", "RequiredError", "Required");
-        const sha = typeof o.sha === "string" ? o.sha : "";
-        let content: Buffer | undefined;
-        if (op !== "delete") {
-            const c = typeof o.content === "string" ? o.content : "";
-            if (!/^[A-Za-z0-9+/]*={0,2}$/.test(c) || c.length % 4 !== 0) return errorReply(state, 422, "illegal base64 data");
-            content = Buffer.from(c, "base64");
-        }
-        const existing = files.get(p);
-        switch (op) {
-            case "create":
-                if (existing) return errorReply(state, 422, `repository file already exists [path: ${p}]`);
-                break;
-            case "upload":
-                break;
-            case "update":
-            case "delete":
-                // services/repository/files/update.go ErrSHAOrCommitIDNotProvided, Gitea's own wording
-                // ("proved"); routers/api/v1/repo/file.go handleChangeRepoFilesError maps it to 422.
-                if (!sha) return errorReply(state, 422, "a SHA or commit ID must be proved when updating a file");
-                if (!existing) return errorReply(state, 404, `repository file does not exist [path: ${p}]`);
-                if (existing.sha !== sha) return errorReply(state, 422, `sha does not match [given: ${sha}, expected: ${existing.sha}]`);
-                break;
-            default:
-                return bindingError("Operation", "InError", "In");
-        }
-        changes.push({ path: p, content });
+    if (!Array.isArray(b.files)) return bindingError(state, "Files", "Required");
+    const ops = (b.files as unknown[]).map((raw) => (raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {}));
+    for (const o of ops) {
+        if (typeof o.operation !== "string" || !o.operation) return bindingError(state, "Operation", "Required");
+        if (typeof o.path !== "string" || !o.path) return bindingError(state, "Path", "Required");
     }
+    const contents: (Buffer | undefined)[] = [];
+    for (const o of ops) {
+        const c = typeof o.content === "string" ? o.content : "";
+        const bad = base64Problem(c);
+        if (bad !== undefined) return errorReply(state, 422, `illegal base64 data at input byte ${bad}`);
+        contents.push(o.operation === "delete" ? undefined : Buffer.from(c, "base64"));
+    }
+    const branch = typeof b.branch === "string" && b.branch ? b.branch : r.defaultBranch;
+    const head = r.heads.get(branch);
+    if (!head && r.branches.size > 0) return errorReply(state, 404, `branch does not exist [repo_id: ${r.id} name: ${branch}]`);
+    const files = r.branches.get(branch) ?? new Map<string, GiteaFileState>();
+    const isDir = (p: string) => [...files.keys()].some((k) => k.startsWith(`${p}/`));
+    for (const o of ops) {
+        if (o.operation === "delete" && !files.has(o.path as string)) return errorReply(state, 404, `repository file does not exist [path: ${o.path as string}]`);
+    }
+    if (head) {
+        for (const o of ops) {
+            const p = o.path as string;
+            const op = o.operation as string;
+            const sha = typeof o.sha === "string" ? o.sha : "";
+            if (op === "update" || op === "upload" || op === "delete") {
+                const from = files.get(p);
+                if (!from && op !== "upload") return errorReply(state, 404, `object does not exist [id: , rel_path: ${p}]`);
+                if (sha && sha !== (from?.sha ?? "")) return errorReply(state, 422, `sha does not match [given: ${sha}, expected: ${from?.sha ?? ""}]`);
+            }
+            if (op === "create" || op === "update" || op === "upload") {
+                const parts = p.split("/");
+                for (let k = 1; k < parts.length; k++) {
+                    const sub = parts.slice(0, k).join("/");
+                    if (files.has(sub)) return errorReply(state, 422, `a file exists where you’re trying to create a subdirectory [path: ${sub}]`);
+                    if (!isDir(sub)) break;
+                }
+                if (isDir(p)) return errorReply(state, 422, `a directory exists where you’re trying to create a file [path: ${p}]`);
+                if (op === "create" && files.has(p)) return errorReply(state, 422, `repository file already exists [path: ${p}]`);
+            }
+        }
+    }
+    const changes: { path: string; content?: Buffer }[] = [];
+    for (const [k, o] of ops.entries()) {
+        const op = o.operation as string;
+        if (!["create", "update", "upload", "delete"].includes(op)) {
+            return errorReply(state, 500, `invalid file operation: ${op} ${o.path as string}, supported operations are create, update, delete`);
+        }
+        changes.push({ path: o.path as string, content: contents[k] });
+    }
+    // changeFilesCommitMessage when none is given: "Add …", "Update …", "Delete …".
     const message = typeof b.message === "string" && b.message ? b.message : `Update ${changes.map((c) => c.path).join(", ")}`;
     const c = commit(r, branch, message, changes);
-    const after = r.branches.get(branch)!;
     const base = state.baseUrl();
+    const api = `${base}/api/v1/repos/${r.owner}/${r.name}`;
+    const zero = "0001-01-01T00:00:00Z";
+    const who = { name: r.owner, email: `${r.owner}@noreply.localhost`, date: c.time };
+    const root = lsTreeId(c.files);
     return json(201, {
-        files: changes.map((x) => {
-            const f = after.get(x.path);
-            return f ? contentsJson(state, r, x.path, f, false) : null;
-        }),
+        // The written files as a contents read at the new commit shows them (content included); a deleted one is null.
+        files: changes.length ? changes.map((x) => {
+            const f = c.files.get(x.path);
+            return f ? contentsJson(state, r, c, branch, x.path, f, true) : null;
+        }) : null,
         commit: {
+            url: `${api}/git/commits/${c.sha}`,
             sha: c.sha,
-            url: `${base}/api/v1/repos/${r.owner}/${r.name}/git/commits/${c.sha}`,
+            created: zero,
             html_url: `${base}/${r.owner}/${r.name}/commit/${c.sha}`,
-            message,
-            parents: [],
-            created: new Date().toISOString(),
+            author: who,
+            committer: who,
+            parents: c.parent ? [{ url: `${api}/git/commits/${c.parent}`, sha: c.parent, created: zero }] : [],
+            // git stores the message with a trailing newline.
+            message: message.endsWith("\n") ? message : `${message}\n`,
+            tree: { url: `${api}/git/trees/${root}`, sha: root, created: zero },
         },
         verification: { verified: false, reason: "gpg.error.not_signed_commit", signature: "", signer: null, payload: "" },
     });
@@ -819,21 +1030,23 @@ function formInt(q: URLSearchParams, key: string): number {
 
 function hooks(state: GiteaState, r: GiteaRepoState, method: string, rest: string[], query: URLSearchParams, body: string): Reply {
     if (rest.length === 0 && method === "GET") {
-        // ListHooks: db.ListOptions paging (page <= 0 → 1; limit <= 0 → 30, > 50 → 50), total in
+        // ListHooks: utils.GetListOptions (limit through convert.ToCorrectPageSize: <= 0 → 30, > 50
+        // → 50), then models/db/list.go FindAndCount, which applies the limit only when page >= 1:
+        // without a page (or page <= 0) EVERY hook comes back, whatever the limit. Total in
         // X-Total-Count (SetTotalCountHeader); ListHooks sends no Link header.
-        const page = Math.max(1, formInt(query, "page"));
+        const page = formInt(query, "page");
         const limit = formInt(query, "limit");
         const size = limit <= 0 ? DEFAULT_PAGING_NUM : Math.min(limit, MAX_RESPONSE_ITEMS);
         const all = [...r.hooks.values()].sort((a, b) => a.id - b.id);
-        const slice = all.slice((page - 1) * size, page * size);
+        const slice = page >= 1 ? all.slice((page - 1) * size, page * size) : all;
         return json(200, slice.map(hookJson), { "X-Total-Count": String(all.length), "Access-Control-Expose-Headers": "X-Total-Count" });
     }
     if (rest.length === 0 && method === "POST") {
         const b = parseBody(state, body);
         if (b instanceof BadBody) return b.reply;
         // binding: Type and Config are Required; then utils/hook.go checkCreateHookOption.
-        if (typeof b.type !== "string" || !b.type) return bindingError("Type", "RequiredError", "Required");
-        if (!b.config || typeof b.config !== "object") return bindingError("Config", "RequiredError", "Required");
+        if (typeof b.type !== "string" || !b.type) return bindingError(state, "Type", "Required");
+        if (!b.config || typeof b.config !== "object") return bindingError(state, "Config", "Required");
         if (!HOOK_TYPES.includes(b.type)) return errorReply(state, 422, `Invalid hook type: ${b.type}`);
         const cfg = b.config as Record<string, unknown>;
         for (const k of ["url", "content_type"]) if (!(k in cfg)) return errorReply(state, 422, `Missing config option: ${k}`);

@@ -184,8 +184,8 @@ export interface Emulator<S> {
     readonly log: LoggedRequest[];
     /** Requests received and not yet answered (or dropped). */
     readonly inFlight: number;
-    /** Called for every request before faults and the handler run (e.g. to change state mid-operation). */
-    onRequest: ((req: { method: string; path: string }) => void) | undefined;
+    /** Called (and awaited) for every request before faults and the handler run (e.g. to change state mid-operation). */
+    onRequest: ((req: { method: string; path: string }) => void | Promise<void>) | undefined;
     /** Requests matching method (or "*") and a path test. */
     requests(method?: string, path?: string | RegExp): LoggedRequest[];
     close(): Promise<void>;
@@ -265,7 +265,7 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
         const path = decodePath(u.pathname);
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-        emulator.onRequest?.({ method, path });
+        await emulator.onRequest?.({ method, path });
         const fault = faults.take({ method, path });
         const record = (status: number) =>
             log.push({ method, path, query: u.search, status, headers, faulted: Boolean(fault.fail || fault.reset || fault.slow || fault.redirect || fault.hugeBody || fault.canned) });

@@ -1,6 +1,6 @@
 // GiteaFiles: a set of files in one branch of a repository, written as one commit per change set.
 import * as pulumi from "@pulumi/pulumi";
-import type { GiteaClient } from "../giteaClient";
+import { gitBlobSha, type GiteaClient } from "../giteaClient";
 import { HttpError } from "../http";
 import { giteaClient, hasUnknown, sameConn, type GiteaConn } from "./runtime";
 import { giteaConnInput, withSecretOutputs, type GiteaConnectionArgs } from "./inputs";
@@ -29,17 +29,41 @@ export interface FilesOutputs extends FilesInputs {
 
 type FileOp = { operation: "create" | "update" | "delete"; path: string; content?: string; sha?: string };
 
-/** What has to change in the repository for it to hold `files` (and no longer hold `dropped`). */
+/**
+ * The branch's files as path → blob id from ONE recursive tree read, and what else the tree holds
+ * (directories, submodules) by path; undefined when the repository or the branch is not there.
+ */
+async function branchBlobs(gitea: GiteaClient, i: FilesInputs): Promise<{ commit: string; blobs: Map<string, string>; others: Map<string, string> } | undefined> {
+    const tree = await gitea.getTree(i.owner, i.repo, i.branch);
+    if (!tree) return undefined;
+    const blobs = new Map<string, string>();
+    const others = new Map<string, string>();
+    for (const e of tree.entries) {
+        if (e.type === "blob") blobs.set(e.path, e.sha);
+        else others.set(e.path, e.type);
+    }
+    return { commit: tree.commit, blobs, others };
+}
+
+/**
+ * What has to change in the repository for it to hold `files` (and no longer hold `dropped`): each
+ * desired file's git blob id, computed here, against the ids of one tree read — no file is fetched.
+ */
 async function planFiles(gitea: GiteaClient, i: FilesInputs, dropped: readonly string[]): Promise<FileOp[]> {
+    const head = await branchBlobs(gitea, i);
+    const blobs = head?.blobs ?? new Map<string, string>();
     const ops: FileOp[] = [];
     for (const f of i.files) {
-        const cur = await gitea.getFile(i.owner, i.repo, f.path, i.branch);
-        if (!cur) ops.push({ operation: "create", path: f.path, content: f.content });
-        else if (!f.createOnly && cur.content !== f.content) ops.push({ operation: "update", path: f.path, content: f.content, sha: cur.sha });
+        // The contents API cannot put a file where a directory or submodule is: say so before it refuses.
+        const other = head?.others.get(f.path);
+        if (other) throw new Error(`${i.owner}/${i.repo}@${i.branch}: ${f.path} is a ${other === "tree" ? "directory" : other}, not a file`);
+        const sha = blobs.get(f.path);
+        if (sha === undefined) ops.push({ operation: "create", path: f.path, content: f.content });
+        else if (!f.createOnly && sha !== gitBlobSha(f.content)) ops.push({ operation: "update", path: f.path, content: f.content, sha });
     }
     for (const path of dropped) {
-        const cur = await gitea.getFile(i.owner, i.repo, path, i.branch);
-        if (cur) ops.push({ operation: "delete", path, sha: cur.sha });
+        const sha = blobs.get(path);
+        if (sha !== undefined) ops.push({ operation: "delete", path, sha });
     }
     return ops;
 }
@@ -84,9 +108,13 @@ export const giteaFilesProvider: pulumi.dynamic.ResourceProvider<FilesInputs, Fi
         if (!props) return { id, props };
         const gitea = await giteaClient(props.gitea);
         if (!(await gitea.getRepo(props.owner, props.repo))) return {};
+        const head = await branchBlobs(gitea, props);
         const files: FileSpec[] = [];
         for (const f of props.files) {
-            const cur = await gitea.getFile(props.owner, props.repo, f.path, props.branch);
+            const sha = head?.blobs.get(f.path);
+            if (sha === undefined) continue;
+            // Unchanged blob id → unchanged content: only a file that differs is fetched (at the commit read).
+            const cur = sha === gitBlobSha(f.content) ? f : await gitea.getFile(props.owner, props.repo, f.path, head!.commit);
             if (cur) files.push({ ...f, content: cur.content });
         }
         return { id, props: { ...props, files } };
