@@ -1,6 +1,7 @@
 // Typed client of the Gitea 1.25 REST API (/api/v1) for the seed: repositories of the authenticated
 // user, the batch contents endpoint (one commit for a set of files), recursive trees, webhooks and access
-// tokens (schemas and git blob ids in giteaSchemas.ts).
+// tokens (schemas and git blob ids in giteaSchemas.ts); and a branch's head for the smoke run.
+// Longer than 400 lines because it is the one client of one API, its schemas already apart.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
 import { gitBlobSha, schemas, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo, type GiteaTree, type GiteaTreeEntry } from "./giteaSchemas";
@@ -174,16 +175,12 @@ export class GiteaClient {
         throw new HttpError("Gitea", "GET", path(ref), 200, "invalid-response", `more than ${TREE_PAGES_MAX} pages of tree entries`);
     }
 
-    /**
-     * The head commit of a branch as Gitea's webhooks describe a commit (PayloadCommit: id, message,
-     * url, author, committer, timestamp), or undefined when the branch does not exist.
-     */
+    /** A branch's head as Gitea's webhooks describe a commit (PayloadCommit), or undefined when the branch does not exist. */
     async getBranchCommit(owner: string, repo: string, branch: string): Promise<GiteaPayloadCommit | undefined> {
         const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/branches/${seg(branch)}` };
         const res = await this.http.request(req);
-        if (res.status === 404) return undefined;
-        if (res.status !== 200) throw this.http.fail(req, res);
-        return this.http.parse(schemas().branchCommit, req, res).commit;
+        if (res.status !== 200 && res.status !== 404) throw this.http.fail(req, res);
+        return res.status === 404 ? undefined : this.http.parse(schemas().branchCommit, req, res).commit;
     }
 
     /**
