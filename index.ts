@@ -1,6 +1,6 @@
 // The whole stack on one screen: validated config -> components -> stack outputs.
 import { loadConfig } from "./config";
-import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, HarborAuth, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed } from "./components";
+import { AgentRbac, Gitea, GITEA_CREDENTIALS_ID, GiteaBot, HarborAuth, harborAccount, harborApiUrl, Jenkins, jenkinsServiceHost, KyvernoPolicies, Namespaces, SharedStorage, Seed, Smoke, smokeHarborAccount } from "./components";
 
 // Throws with every problem (each naming its key) before any resource is registered.
 const cfg = loadConfig();
@@ -34,13 +34,27 @@ const storage = new SharedStorage("agents", {
     ...data,
 });
 
+// The pipeline pushes as a project robot (push + pull on registry.project only), created with
+// registry.username/password unless a pre-made one is configured; the manager never enters a Pod.
+const pipelineRobot = harborAccount(cfg.registry);
 const harborAuth = new HarborAuth("harbor-auth", {
     namespace: namespaces.names.agents!,
     server: cfg.registry.server,
-    username: cfg.registry.username,
-    password: cfg.registry.password,
+    account: pipelineRobot,
     secretName: cfg.registry.secretName,
 });
+
+// The pipeline's Gitea identity: a restricted, non-admin user with a write:repository token. Jenkins
+// holds the token; the admin password stays with Pulumi and the seed.
+const bot = new GiteaBot(
+    "gitea-bot",
+    {
+        gitea: { url: gitea.externalUrl, username: gitea.adminUsername, password: gitea.adminPassword },
+        username: cfg.gitea.botUsername,
+        tokenRotation: cfg.gitea.botTokenRotation,
+    },
+    { dependsOn: [gitea.release] },
+);
 
 const jenkins = new Jenkins(JENKINS, {
     namespace: namespaces.names.jenkins!,
@@ -51,7 +65,7 @@ const jenkins = new Jenkins(JENKINS, {
     storageClass: cfg.storage.className,
     nodeAddress: cfg.nodeAddress,
     workspaceClaimName: storage.workspaceClaimName,
-    giteaCredentials: { username: gitea.adminUsername, password: gitea.adminPassword },
+    giteaCredentials: { username: bot.username, password: bot.token },
     ...data,
 });
 
@@ -78,6 +92,7 @@ const seed = cfg.seed.enabled
               jenkins: { url: jenkins.externalUrl, inClusterUrl: jenkins.url, username: jenkins.adminUsername, password: jenkins.adminPassword },
               settings: cfg.seed,
               gitCredentialsId: GITEA_CREDENTIALS_ID,
+              botUsername: bot.username,
               pipeline: {
                   registry: { server: cfg.registry.server, project: cfg.registry.project, insecure: cfg.registry.insecure, secretName: harborAuth.secretName },
                   images: cfg.images,
@@ -91,6 +106,25 @@ const seed = cfg.seed.enabled
       )
     : undefined;
 
+// With smoke.enabled, after the seed: a push of the app's head delivered to the job as Gitea does, the
+// build followed, the image found in Harbor and timed (docs/smoke.md). It reads as the least
+// privileged accounts the stack has: the pipeline's Gitea user, a Harbor robot that only reads artifacts.
+const smoke =
+    seed && cfg.smoke.enabled
+        ? new Smoke("smoke", {
+              seed,
+              contentDigests: seed.contentDigests,
+              gitea: { url: gitea.externalUrl, username: bot.username, password: bot.token },
+              app: { owner: seed.appOwner, repo: cfg.seed.appRepo, branch: cfg.seed.branch },
+              jenkins: { url: jenkins.externalUrl, username: jenkins.adminUsername, password: jenkins.adminPassword },
+              job: seed.jobPath,
+              webhookToken: seed.webhookToken,
+              harbor: { url: harborApiUrl(cfg.registry.server, cfg.registry.insecure), account: smokeHarborAccount(pipelineRobot, harborAuth.project?.projectId) },
+              image: { registry: cfg.registry.server, project: cfg.registry.project, name: cfg.seed.imageName },
+              timeoutSeconds: cfg.smoke.timeoutSeconds,
+          })
+        : undefined;
+
 export const giteaNamespace = namespaces.names.gitea!;
 export const jenkinsNamespace = namespaces.names.jenkins!;
 export const agentNamespace = namespaces.names.agents!;
@@ -98,6 +132,7 @@ export const giteaUrl = gitea.externalUrl;
 export const giteaInternalUrl = gitea.apiUrl;
 export const giteaAdminUsername = gitea.adminUsername;
 export const giteaAdminPassword = gitea.adminPassword; // secret
+export const giteaBotUsername = bot.username;
 export const jenkinsUrl = jenkins.externalUrl;
 export const jenkinsInternalUrl = jenkins.url;
 export const jenkinsAdminUsername = jenkins.adminUsername;
@@ -106,7 +141,14 @@ export const jenkinsServiceAccount = jenkins.serviceAccountName;
 export const workspaceClaimName = storage.workspaceClaimName;
 export const cacheClaimName = storage.cacheClaimName;
 export const registrySecretName = harborAuth.secretName;
+export const registryRobot = harborAuth.robotName;
 export const kyvernoPolicies = Object.values(policies.policyNames);
 export const appCloneUrl = seed?.appCloneUrl;
 export const deployCloneUrl = seed?.deployCloneUrl;
 export const jobUrl = seed?.jobUrl;
+export const smokeSeconds = smoke?.seconds;
+export const smokeImage = smoke?.image;
+export const smokeBuildUrl = smoke?.buildUrl;
+// What `npm run smoke` reads: URLs and names, and the credentials (secret).
+export const smokeTarget = smoke?.target;
+export const smokeCredentials = smoke?.credentials;

@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { runProgram } from "../test/support/mocks";
 import { devStackConfig, SECRET_KEYS } from "../test/support/fixtures";
 import { seedBench } from "./seed";
+import { smokeBench } from "./smoke";
 import { formatBench, readBenchFigures } from "../scripts/e2e/report";
 
 function stats(xs: number[]) {
@@ -51,6 +52,7 @@ async function main() {
     console.log(`node ${process.version}`);
     await programEvaluation(11);
     await seedBench();
+    await smokeBench();
     testSuiteWallTime();
     realEngine();
 }

@@ -2,21 +2,77 @@
 // namespace. Kaniko reads $DOCKER_CONFIG/config.json (default /kaniko/.docker), but the Secret's key
 // is `.dockerconfigjson`, so the Pod mounts it with `items` renaming the key — see
 // kanikoDockerConfigVolume.
+//
+// Least privilege (issue #13): the Secret holds a project-level Harbor robot account with push and
+// pull on the one project, never the user the stack manages Harbor with. By default the component
+// creates that robot through Harbor's API (HarborProject + HarborRobot, with registry.username /
+// registry.password, which stay with Pulumi); with a pre-made robot (registry.robotSecret) it makes
+// no Harbor call at all.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import { HarborProject, HarborRobot } from "./seed/providers";
 import { PART_OF } from "./namespaces";
+
+/** The robot the stack creates and keeps, through Harbor's API. */
+export interface ManagedRobot {
+    readonly kind: "managed";
+    /** Harbor's base URL, e.g. http://10.0.24.28:30002 (harborApiUrl). */
+    readonly apiUrl: pulumi.Input<string>;
+    /** The Harbor user the stack manages the project and robot with: never mounted into a Pod. */
+    readonly manager: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+    /** Project the robot may push to and pull from (ensured to exist). */
+    readonly project: pulumi.Input<string>;
+    /** Short robot name; Harbor calls it `robot$<project>+<name>`. */
+    readonly robotName: pulumi.Input<string>;
+    /** Bump to issue the robot a new secret. Default: 0. */
+    readonly rotation?: pulumi.Input<number>;
+    /** Bound on the wait for Harbor before the first call, in ms. Default: 300000. */
+    readonly readyTimeoutMs?: number;
+}
+
+/** A robot made outside the stack: its full name and secret go into the Secret as they are. */
+export interface PremadeRobot {
+    readonly kind: "premade";
+    /** Full robot name, e.g. `robot$bootcamp+ci`. */
+    readonly username: pulumi.Input<string>;
+    readonly password: pulumi.Input<string>;
+}
 
 export interface HarborAuthArgs {
     /** Namespace of the agent Pods that mount the Secret. Default: none, required. */
     readonly namespace: pulumi.Input<string>;
     /** Registry as host[:port], no scheme: the key under `auths`. Default: none, required. */
     readonly server: pulumi.Input<string>;
-    /** Harbor user or robot account (`robot$project+name`). Default: none, required. */
-    readonly username: pulumi.Input<string>;
-    /** Password or robot token; kept secret all the way into the Secret. Default: none, required. */
-    readonly password: pulumi.Input<string>;
+    /** Whom the pipeline pushes as. Default: none, required. */
+    readonly account: ManagedRobot | PremadeRobot;
     /** Name of the Secret, referenced by the agent pod template. Default: "harbor-auth". */
     readonly secretName?: pulumi.Input<string>;
+}
+
+/** The repository actions Kaniko needs: push the image and its cache layers, pull the cache and base layers. */
+export const PIPELINE_ROBOT_ACCESS = [
+    { resource: "repository", action: "push" },
+    { resource: "repository", action: "pull" },
+] as const;
+
+/** Harbor's API base URL from registry.server: plain HTTP only for an insecure registry. */
+export function harborApiUrl(server: string, insecure: boolean): string {
+    return `${insecure ? "http" : "https"}://${server}`;
+}
+
+/** Pure: the account HarborAuth uses, from the validated `registry.*` config. */
+export function harborAccount(r: StackConfig["registry"]): ManagedRobot | PremadeRobot {
+    if (r.robotSecret) return { kind: "premade", username: r.robotName, password: r.robotSecret };
+    if (!r.password) throw new Error("registry.password: required to manage the robot account (or set registry.robotSecret)");
+    return {
+        kind: "managed",
+        apiUrl: harborApiUrl(r.server, r.insecure),
+        manager: { username: r.username, password: r.password },
+        project: r.project,
+        robotName: r.robotName,
+        rotation: r.robotRotation,
+    };
 }
 
 export const DEFAULT_REGISTRY_SECRET_NAME = "harbor-auth";
@@ -85,10 +141,16 @@ export function kanikoDockerConfigVolume(secretName: string, volumeName = "docke
     };
 }
 
-/** The registry push credential as a kubernetes.io/dockerconfigjson Secret. */
+/** The registry push credential as a kubernetes.io/dockerconfigjson Secret, holding a robot account. */
 export class HarborAuth extends pulumi.ComponentResource {
     /** Name of the Secret; resolves once it exists. Not secret: only the data is. */
     public readonly secretName: pulumi.Output<string>;
+    /** The robot's full name, what the pipeline logs in to Harbor as. Not secret. */
+    public readonly robotName: pulumi.Output<string>;
+    /** The robot resource when the stack manages it (undefined with a pre-made robot). */
+    public readonly robot?: HarborRobot;
+    /** The project resource when the stack manages the robot (other robots of the project need its id). */
+    public readonly project?: HarborProject;
 
     constructor(name: string, args: HarborAuthArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cistack:platform:HarborAuth", name, {}, opts);
@@ -96,11 +158,43 @@ export class HarborAuth extends pulumi.ComponentResource {
             const p = registryServerProblem(args.server);
             if (p) throw new pulumi.ResourceError(`server: "${args.server}" ${p}`, this);
         }
-        if (typeof args.username === "string" && (args.username.length === 0 || args.username.includes(":"))) {
-            throw new pulumi.ResourceError("username: must be non-empty and contain no ':' (Basic auth splits at the first colon)", this);
+        const a = args.account;
+        if (a.kind === "premade" && typeof a.username === "string" && (a.username.length === 0 || a.username.includes(":"))) {
+            throw new pulumi.ResourceError("account.username: must be non-empty and contain no ':' (Basic auth splits at the first colon)", this);
         }
 
-        const encoded = dockerConfigJsonBase64(args.server, args.username, args.password);
+        let username: pulumi.Input<string>;
+        let password: pulumi.Input<string>;
+        if (a.kind === "managed") {
+            const harbor = {
+                url: a.apiUrl,
+                username: a.manager.username,
+                password: a.manager.password,
+                ...(a.readyTimeoutMs !== undefined ? { readyTimeoutMs: a.readyTimeoutMs } : {}),
+            };
+            const project = new HarborProject(`${name}-project`, { harbor, name: a.project }, { parent: this });
+            this.project = project;
+            this.robot = new HarborRobot(
+                `${name}-robot`,
+                {
+                    harbor,
+                    project: project.name,
+                    projectId: project.projectId,
+                    name: a.robotName,
+                    description: "Kaniko pushes of the ci-stack pipeline (managed by Pulumi; rotate with registry.robotRotation)",
+                    access: PIPELINE_ROBOT_ACCESS,
+                    rotation: a.rotation ?? 0,
+                },
+                { parent: this },
+            );
+            username = this.robot.fullName;
+            password = this.robot.secret;
+        } else {
+            username = a.username;
+            password = a.password;
+        }
+
+        const encoded = dockerConfigJsonBase64(args.server, username, password);
         const secret = new k8s.core.v1.Secret(
             `${name}-dockerconfig`,
             harborAuthSecretManifest({ name: args.secretName ?? DEFAULT_REGISTRY_SECRET_NAME, namespace: args.namespace, dockerConfigJsonBase64: encoded }),
@@ -108,6 +202,7 @@ export class HarborAuth extends pulumi.ComponentResource {
         );
 
         this.secretName = secret.metadata.name;
-        this.registerOutputs({ secretName: this.secretName });
+        this.robotName = pulumi.output(username);
+        this.registerOutputs({ secretName: this.secretName, robotName: this.robotName });
     }
 }

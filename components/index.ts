@@ -4,6 +4,8 @@ export * from "./jenkins";
 export * from "./jenkinsCasc";
 export * from "./storage";
 export * from "./harborAuth";
+export * from "./giteaBot";
 export * from "./agentRbac";
 export * from "./kyvernoPolicies";
 export * from "./seed";
+export * from "./smoke";

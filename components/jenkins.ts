@@ -30,7 +30,7 @@ export interface JenkinsArgs {
     readonly nodeAddress: pulumi.Input<string>;
     /** RWX claim in the agent namespace mounted as every agent Pod's workspace (SharedStorage). Default: none, required. */
     readonly workspaceClaimName: pulumi.Input<string>;
-    /** Gitea account behind the `gitea-credentials` credential (secret). Default: none, required. */
+    /** Gitea account behind the `gitea-credentials` credential: the pipeline's user and its access token (secret). Default: none, required. */
     readonly giteaCredentials: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
     /** Most agent containers the cloud runs at once. Default: 10 (the chart's agent.containerCap). */
     readonly containerCap?: number;

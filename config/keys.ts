@@ -1,6 +1,7 @@
 // The key table: every stack configuration key declared once (type, default, description, secret
 // flag, validation). Pulumi.yaml's `config:` block and README's reference table are generated from
 // it (`npm run config:sync`) and checked against it by test/config.test.ts, so they cannot drift.
+// Longer than 400 lines because it is that one table: split by area, it would no longer be one source.
 //
 // zod v4 rather than v3: its issues carry exact paths and codes we turn into key-named messages,
 // and v3 is in maintenance only.
@@ -46,6 +47,10 @@ export interface KeyDef<S extends z.ZodType = z.ZodType> {
     readonly default?: string | number | boolean | readonly string[];
     /** Optional keys with no default (secrets that fall back to a generated value). */
     readonly optional?: boolean;
+    /** What an unset optional key means, for the reference table (default: "generated"). */
+    readonly unset?: string;
+    /** An optional key that is required unless this other key is set (config/rules.ts checks it). */
+    readonly requiredUnless?: string;
     readonly secret?: boolean;
     /** Validation of the already-coerced value. */
     readonly schema: S;
@@ -55,6 +60,8 @@ export interface KeyDef<S extends z.ZodType = z.ZodType> {
 // The key table. Key names are `<area>.<name>`; the full key is `<project>:<area>.<name>`.
 
 const def = <S extends z.ZodType>(d: KeyDef<S>): KeyDef<S> => d;
+// A rotation counter: bumping it re-issues a credential.
+const counter = z.number().int("must be an integer").min(0, "must be 0 or more");
 
 export const CONFIG_KEYS = {
     nodeAddress: def({
@@ -107,16 +114,35 @@ export const CONFIG_KEYS = {
     }),
     "registry.username": def({
         type: "string",
-        description: "Harbor user (or robot account) that pushes images.",
+        description: "Harbor user the stack manages the project and the pipeline's robot account with (system admin, or the project's Project Admin); never mounted into a Pod.",
         default: "admin",
         schema: checked(basicAuthUserProblem),
     }),
     "registry.password": def({
         type: "string",
-        description: "Password or robot token for registry.username.",
+        description: "Password of registry.username; stays with Pulumi (not needed with registry.robotSecret).",
         secret: true,
+        optional: true,
+        unset: "required unless registry.robotSecret",
+        requiredUnless: "registry.robotSecret",
         schema: z.string().min(1, "must not be empty"),
     }),
+    "registry.robotName": def({
+        type: "string",
+        description: "Robot account the pipeline pushes with: the name of the project robot the stack creates (Harbor calls it robot$<project>+<name>), or with registry.robotSecret the full name of a pre-made one.",
+        default: "ci-stack",
+        // Further rules depend on registry.robotSecret (config/rules.ts registryAccount).
+        schema: checked(basicAuthUserProblem),
+    }),
+    "registry.robotSecret": def({
+        type: "string",
+        description: "Secret of a pre-made robot account named registry.robotName: the stack then makes no Harbor API call at all.",
+        secret: true,
+        optional: true,
+        unset: "the stack creates the robot",
+        schema: z.string().min(8, "must be at least 8 characters (Harbor's robot secret rule)"),
+    }),
+    "registry.robotRotation": def({ type: "integer", description: "Bump to issue the stack's robot account a new secret (harbor-auth follows in the same run).", default: 0, schema: counter }),
     "registry.insecure": def({
         type: "boolean",
         description: "The registry speaks plain HTTP (Kaniko gets --insecure/--skip-tls-verify flags only then).",
@@ -214,6 +240,8 @@ export const CONFIG_KEYS = {
         optional: true,
         schema: z.string().min(8, "must be at least 8 characters (Gitea's MIN_PASSWORD_LENGTH)"),
     }),
+    "gitea.botUsername": def({ type: "string", description: "Gitea user the pipeline clones and pushes as: restricted, never an admin, a collaborator on the two seeded repositories only; Jenkins holds its access token, never a password.", default: "jenkins-bot", schema: checked(giteaUserNameProblem) }),
+    "gitea.botTokenRotation": def({ type: "integer", description: "Bump to re-issue the pipeline user's access token (Jenkins' gitea-credentials follows in the same run).", default: 0, schema: counter }),
     "gitea.postgresql": def({
         type: "boolean",
         description: "Run the single-node postgresql sub-chart (the HA postgresql-ha is always off).",
@@ -365,6 +393,20 @@ export const CONFIG_KEYS = {
         description: "Delete the seeded repositories on destroy (default keeps them: they hold data); a repository that existed before the seed is never deleted.",
         default: false,
         schema: z.boolean(),
+    }),
+
+    "smoke.enabled": def({
+        type: "boolean",
+        description: "After the seed, deliver a push of the app's head to the job, follow the build and check Harbor for the image (stack outputs smokeSeconds, smokeImage).",
+        // Off for the first `up` of a new cluster: its first build pulls every agent image (docs/smoke.md).
+        default: false,
+        schema: z.boolean(),
+    }),
+    "smoke.timeoutSeconds": def({
+        type: "integer",
+        description: "Bound on the smoke run from the trigger to the build's end, in seconds (a first build pulls the agent images; later ones use Kaniko's layer cache).",
+        default: 900,
+        schema: z.number().int("must be an integer").min(30, "must be at least 30 (seconds)").max(7200, "must be at most 7200 (two hours)"),
     }),
 } as const;
 

@@ -74,10 +74,13 @@ function describe(v: unknown): string {
 export function loadConfig(project: string = pulumi.getProject(), source: RawConfigSource = pulumiConfigSource): StackConfig {
     const problems: string[] = [];
     const values: Record<string, unknown> = {};
+    // Keys that were set, valid or not: a cross-key rule must not call a key missing that was merely invalid.
+    const present = new Set<string>();
     const full = (k: string) => `${project}:${k}`;
 
     for (const [key, d] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeyDef][]) {
         const raw = source.get(full(key));
+        if (raw !== undefined) present.add(key);
         if (raw === undefined) {
             if (d.default !== undefined) values[key] = d.default;
             else if (!d.optional) {
@@ -127,7 +130,7 @@ export function loadConfig(project: string = pulumi.getProject(), source: RawCon
         problems.push(`${k}: unknown key; ${near ? `did you mean ${full(near)}?` : "README's configuration table lists every key"}`);
     }
 
-    crossChecks(values, full, problems);
+    crossChecks(values, full, problems, present);
     if (problems.length) throw new ConfigError(problems);
     return deepFreeze(assemble(project, values as ParsedValues));
 }
@@ -155,9 +158,12 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             server: v["registry.server"],
             project: v["registry.project"],
             username: v["registry.username"],
-            password: pulumi.secret(v["registry.password"]),
+            ...(v["registry.password"] !== undefined ? { password: secret(v["registry.password"]) } : {}),
             insecure: v["registry.insecure"],
             secretName: v["registry.secretName"],
+            robotName: v["registry.robotName"],
+            ...(v["registry.robotSecret"] !== undefined ? { robotSecret: secret(v["registry.robotSecret"]) } : {}),
+            robotRotation: v["registry.robotRotation"],
         },
         images: {
             kaniko: v["images.kaniko"],
@@ -174,6 +180,8 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             storageSize: v["gitea.storageSize"],
             adminUsername: v["gitea.adminUsername"],
             ...(v["gitea.adminPassword"] !== undefined ? { adminPassword: secret(v["gitea.adminPassword"]) } : {}),
+            botUsername: v["gitea.botUsername"],
+            botTokenRotation: v["gitea.botTokenRotation"],
             postgresql: v["gitea.postgresql"],
             valkey: v["gitea.valkey"],
             resources: res("gitea"),
@@ -208,6 +216,7 @@ function assemble(project: string, v: ParsedValues): StackConfig {
             privateRepos: v["seed.privateRepos"],
             deleteReposOnDestroy: v["seed.deleteReposOnDestroy"],
         },
+        smoke: { enabled: v["smoke.enabled"], timeoutSeconds: v["smoke.timeoutSeconds"] },
     };
 }
 

@@ -9,8 +9,10 @@ type Full = (k: string) => string;
 const str = (v: Values, k: ConfigKey) => (typeof v[k] === "string" ? v[k] : undefined);
 const list = (v: Values, k: ConfigKey) => (Array.isArray(v[k]) ? (v[k] as string[]) : undefined);
 
-export function crossChecks(v: Values, full: Full, problems: string[]): void {
-    for (const rule of [nodePorts, plugins, namespaces, resources, seedNames, imageNames]) rule(v, full, problems);
+/** `present`: the keys that were set, valid or not (a rule must not call an invalid key missing). */
+export function crossChecks(v: Values, full: Full, problems: string[], present: ReadonlySet<string> = new Set(Object.keys(v))): void {
+    for (const rule of [nodePorts, plugins, namespaces, resources, seedNames, imageNames, giteaBot, smokeNeedsSeed]) rule(v, full, problems);
+    registryAccount(v, full, problems, present);
 }
 
 // NodePorts share one cluster-wide range; two equal ones fail at apply time with a confusing
@@ -129,5 +131,47 @@ function imageNames(v: Values, full: Full, problems: string[]): void {
             problems.push(`${full("registry.project")}: the image repository ${ref} is ${ref.length} characters, more than the ${NAME_TOTAL_LENGTH_MAX} an image name may have`);
             return;
         }
+    }
+}
+
+// Either the stack manages the pipeline's robot (registry.password: the manager's password) or it is
+// handed a pre-made one (registry.robotSecret): exactly one of the two.
+function registryAccount(v: Values, full: Full, problems: string[], present: ReadonlySet<string>): void {
+    const premade = present.has("registry.robotSecret");
+    if (!premade && !present.has("registry.password")) {
+        problems.push(
+            `${full("registry.password")}: required to create the pipeline's robot account — set it with \`pulumi config set --secret registry.password <value>\`, or give a pre-made robot account with registry.robotName and \`pulumi config set --secret registry.robotSecret <value>\``,
+        );
+    }
+    if (premade && present.has("registry.password")) {
+        problems.push(`${full("registry.password")}: not used with ${full("registry.robotSecret")} (the stack then makes no Harbor API call); remove one of them`);
+    }
+    const robotName = str(v, "registry.robotName");
+    if (robotName === undefined) return;
+    // The name Harbor accepts for a new robot (goharbor/harbor src/server/v2.0/handler/robot.go
+    // validateName) can never be a full robot login, which always carries a prefix and, for a
+    // project robot, a '+'.
+    const short = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(robotName);
+    if (!premade && !short) {
+        problems.push(`${full("registry.robotName")}: must be a name Harbor accepts for a new robot: lower-case letters and digits, separated by '.', '_' or '-' (Harbor prefixes it: robot$<project>+<name>) (got ${JSON.stringify(robotName)})`);
+    }
+    if (premade && short) {
+        problems.push(`${full("registry.robotName")}: with ${full("registry.robotSecret")} it must be the pre-made robot's full name as Harbor shows it, e.g. robot$<project>+<name> (got ${JSON.stringify(robotName)})`);
+    }
+}
+
+// The pipeline's Gitea user is never the site admin (user names compare without case: models/user LowerName).
+function giteaBot(v: Values, full: Full, problems: string[]): void {
+    const bot = str(v, "gitea.botUsername");
+    const admin = str(v, "gitea.adminUsername");
+    if (bot !== undefined && admin !== undefined && bot.toLowerCase() === admin.toLowerCase()) {
+        problems.push(`${full("gitea.botUsername")}: must differ from ${full("gitea.adminUsername")}: the pipeline's user is never the site admin (got ${JSON.stringify(bot)})`);
+    }
+}
+
+// The smoke run builds the seeded app with the seeded job: without the seed there is nothing to run.
+function smokeNeedsSeed(v: Values, full: Full, problems: string[]): void {
+    if (v["smoke.enabled"] === true && v["seed.enabled"] === false) {
+        problems.push(`${full("smoke.enabled")}: needs ${full("seed.enabled")} (the smoke run builds the seeded app with the seeded job); turn one on or the other off`);
     }
 }

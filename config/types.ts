@@ -20,10 +20,18 @@ export interface StackConfig {
     readonly registry: {
         readonly server: string;
         readonly project: string;
+        /** Harbor user the stack manages the project and robot with (never mounted into a Pod). */
         readonly username: string;
-        readonly password: pulumi.Output<string>;
+        /** undefined: a pre-made robot (robotSecret) is used and Harbor is never called. */
+        readonly password?: pulumi.Output<string>;
         readonly insecure: boolean;
         readonly secretName: string;
+        /** Short name of the robot the stack creates, or the full name of a pre-made one. */
+        readonly robotName: string;
+        /** Secret of a pre-made robot; undefined: the stack creates and manages the robot. */
+        readonly robotSecret?: pulumi.Output<string>;
+        /** Bumped to issue the stack's robot a new secret. */
+        readonly robotRotation: number;
     };
     readonly images: {
         readonly kaniko: string;
@@ -44,6 +52,10 @@ export interface StackConfig {
         readonly adminUsername: string;
         /** undefined: generate one. */
         readonly adminPassword?: pulumi.Output<string>;
+        /** The pipeline's own (non-admin) user; Jenkins holds its token. */
+        readonly botUsername: string;
+        /** Bumped to re-issue the bot's token. */
+        readonly botTokenRotation: number;
         readonly postgresql: boolean;
         readonly valkey: boolean;
         readonly resources: Resources;
@@ -78,6 +90,10 @@ export interface StackConfig {
         readonly imageName: string;
         readonly privateRepos: boolean;
         readonly deleteReposOnDestroy: boolean;
+    };
+    readonly smoke: {
+        readonly enabled: boolean;
+        readonly timeoutSeconds: number;
     };
 }
 

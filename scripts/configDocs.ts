@@ -37,7 +37,7 @@ export function pulumiYamlConfig(): Record<string, Record<string, unknown>> {
 }
 
 function cell(d: KeyDef): string {
-    if (d.default === undefined) return d.optional ? "*(generated)*" : "**required**";
+    if (d.default === undefined) return d.optional ? `*(${d.unset ?? "generated"})*` : "**required**";
     return `\`${JSON.stringify(d.default)}\``;
 }
 

@@ -188,6 +188,9 @@ describe("check:charts values are the program's own (offline)", function () {
         assert.equal(config["ci-stack:registry.password"], sentinel("registry.password"));
         assert.deepEqual(secretKeys.sort(), ["ci-stack:gitea.adminPassword", "ci-stack:registry.password"]);
         assert.equal(config["ci-stack:jenkins.adminPassword"], undefined, "optional secrets stay unset (generated)");
+        // registry.password is required unless a pre-made robot (registry.robotSecret) is given.
+        const premade = stackConfig("ci-stack", stringify({ config: { "ci-stack:registry.robotName": "robot$p+ci", "ci-stack:registry.robotSecret": { secure: "v1:abc" } } }));
+        assert.deepEqual([premade.config["ci-stack:registry.password"], premade.secretKeys], [undefined, ["ci-stack:registry.robotSecret"]]);
     });
 
     it("renders with the Helm values the program registers for the stack (dev), read from Pulumi.dev.yaml", async () => {

@@ -35,6 +35,8 @@ const CHART_PW = "S3cret-chart-pw";
 // must contain, and optionally a string no message may contain (a secret)]
 const INVALID: [string, Record<string, string | undefined>, string, RegExp, string?][] = [
     ["NodePort below range", { "jenkins.nodePort": "8080" }, "ci-stack:jenkins.nodePort", /30000-32767/],
+    ["a smoke run without the seed", { "smoke.enabled": "true", "seed.enabled": "false" }, "ci-stack:smoke.enabled", /needs ci-stack:seed\.enabled/],
+    ["a smoke timeout too short to build anything", { "smoke.timeoutSeconds": "10" }, "ci-stack:smoke.timeoutSeconds", /at least 30/],
     ["NodePort above range", { "gitea.nodePort": "40000" }, "ci-stack:gitea.nodePort", /30000-32767/],
     ["NodePort not a number", { "gitea.nodePort": "http" }, "ci-stack:gitea.nodePort", /expected an integer, got "http"/],
     ["NodePort fractional", { "jenkins.nodePort": "30808.5" }, "ci-stack:jenkins.nodePort", /expected an integer/],
@@ -57,6 +59,15 @@ const INVALID: [string, Record<string, string | undefined>, string, RegExp, stri
     ["registry port out of range", { "registry.server": "harbor.lab:70000" }, "ci-stack:registry.server", /port 70000 is not in 1-65535/],
     ["registry missing", { "registry.server": undefined }, "ci-stack:registry.server", /required/],
     ["registry password missing", { "registry.password": undefined }, "ci-stack:registry.password", /pulumi config set --secret registry.password/],
+    ["pre-made robot and the manager's password", { "registry.robotSecret": "Premade-Robot-1", "registry.robotName": "robot$bootcamp+ci" }, "ci-stack:registry.password", /not used with ci-stack:registry.robotSecret/],
+    ["pre-made robot by its short name", { "registry.password": undefined, "registry.robotSecret": "Premade-Robot-1" }, "ci-stack:registry.robotName", /full name as Harbor shows it/],
+    ["robot name Harbor refuses", { "registry.robotName": "CI-Bot" }, "ci-stack:registry.robotName", /name Harbor accepts for a new robot/],
+    ["robot name with a colon", { "registry.robotName": "ci:bot" }, "ci-stack:registry.robotName", /must not contain ':'/],
+    ["robot secret too short", { "registry.password": undefined, "registry.robotName": "robot$b+c", "registry.robotSecret": "short" }, "ci-stack:registry.robotSecret", /at least 8/],
+    ["negative robot rotation", { "registry.robotRotation": "-1" }, "ci-stack:registry.robotRotation", /0 or more/],
+    ["bot is the admin", { "gitea.botUsername": "Gitea-Admin" }, "ci-stack:gitea.botUsername", /must differ from ci-stack:gitea.adminUsername/],
+    ["bot name Gitea refuses", { "gitea.botUsername": "jenkins--bot" }, "ci-stack:gitea.botUsername", /no two of/],
+    ["negative token rotation", { "gitea.botTokenRotation": "-2" }, "ci-stack:gitea.botTokenRotation", /0 or more/],
     ["chart repo not a URL", { "jenkins.chartRepo": "charts.jenkins.io" }, "ci-stack:jenkins.chartRepo", /http\(s\):\/\/ or oci:\/\//],
     ["chart repo ftp", { "gitea.chartRepo": "ftp://mirror/charts" }, "ci-stack:gitea.chartRepo", /chart repository URL/],
     ["chart version a range", { "jenkins.chartVersion": "^5.9" }, "ci-stack:jenkins.chartVersion", /exact chart version/],
@@ -190,7 +201,8 @@ const INVALID: [string, Record<string, string | undefined>, string, RegExp, stri
 ];
 
 // Edge cases that must stay accepted: [what, overrides, a check on the whole program's run].
-const VALID: [string, Record<string, string>, (run: ProgramRun) => void | Promise<void>][] = [
+// Overrides on top of MINIMAL (undefined deletes a key).
+const VALID: [string, Record<string, string | undefined>, (run: ProgramRun) => void | Promise<void>][] = [
     [
         "a bracketed IPv6 registry with a port",
         { "registry.server": "[fd00::28]:30002" },
@@ -219,9 +231,12 @@ const VALID: [string, Record<string, string>, (run: ProgramRun) => void | Promis
     ["a Jenkins folder with a space, a job with dots", { "seed.folder": "CI jobs", "seed.jobName": "notes.app" }, (run) => assert.equal(run.recorder.named("seed-job").inputs.path, "CI jobs/notes.app")],
     ["a release branch", { "seed.branch": "release/2025.12" }, (run) => assert.match(fileOf(run, "seed-app-files", "Jenkinsfile"), /DEPLOY_BRANCH = 'release\/2025\.12'/)],
     ["quantities in every spelling, request equal to limit", { "agents.cpuRequest": "1", "agents.cpuLimit": "1000m", "agents.memoryRequest": "0.5Gi", "agents.memoryLimit": "536870912", "gitea.cpuLimit": "1.5", "jenkins.storageSize": "20e9" }, (run) => assert.ok(run.recorder.resources.length > 0)],
-    ["a robot account name", { "registry.username": "robot$bootcamp+ci" }, (run) => {
+    ["a pre-made robot account", { "registry.robotName": "robot$bootcamp+ci", "registry.robotSecret": "Premade-Robot-1", "registry.password": undefined }, (run) => {
         const dockercfg = run.recorder.one("kubernetes:core/v1:Secret", (x) => x.inputs.type === "kubernetes.io/dockerconfigjson");
         assert.equal(JSON.parse(Buffer.from(dockercfg.inputs.data[".dockerconfigjson"], "base64").toString()).auths["10.0.24.28:30002"].username, "robot$bootcamp+ci");
+    }],
+    ["a Harbor manager that is itself a robot account", { "registry.username": "robot$ci-manager" }, (run) => {
+        assert.equal(run.recorder.one("pulumi-nodejs:dynamic/harbor:HarborRobot").inputs.harbor.username, "robot$ci-manager");
     }],
     ["a Harbor project with separators, an image name with --", { "registry.project": "team_a.images", "seed.imageName": "notes--app" }, (run) => assert.match(fileOf(run, "seed-app-files", "Jenkinsfile"), /'10\.0\.24\.28:30002\/team_a\.images\/notes--app'/)],
     ["an OCI chart repository with a port", { "jenkins.chartRepo": "oci://registry.lab:5000/charts" }, (run) => assert.equal(run.recorder.one("kubernetes:helm.sh/v3:Release", (r) => r.name === "jenkins").inputs.chart, "oci://registry.lab:5000/charts/jenkins")],
@@ -260,7 +275,12 @@ describe("config", () => {
     describe("valid edge cases stay accepted, the whole program runs with them", () => {
         for (const [what, overrides, check] of VALID) {
             it(what, async () => {
-                const run = await runProgram({ ...MINIMAL, ...overrides }, { secretKeys: SECRET_KEYS });
+                const values: Record<string, string> = { ...MINIMAL };
+                for (const [k, v] of Object.entries(overrides)) {
+                    if (v === undefined) delete values[k];
+                    else values[k] = v;
+                }
+                const run = await runProgram(values, { secretKeys: SECRET_KEYS });
                 assert.equal(run.error, undefined, String(run.error));
                 await check(run);
             });
@@ -326,17 +346,20 @@ describe("config", () => {
                 privateRepos: true,
                 deleteReposOnDestroy: false,
             },
+            smoke: { enabled: false, timeoutSeconds: 900 },
         });
         const { password, ...reg } = registry;
-        assert.deepEqual(reg, { server: "10.0.24.28:30002", project: "bootcamp", username: "admin", insecure: false, secretName: "harbor-auth" });
+        assert.deepEqual(reg, { server: "10.0.24.28:30002", project: "bootcamp", username: "admin", insecure: false, secretName: "harbor-auth", robotName: "ci-stack", robotRotation: 0 });
         assert.equal(await resolve(password), REGISTRY_PASSWORD);
-        assert.equal(await pulumi.isSecret(password), true);
+        assert.equal(await pulumi.isSecret(password!), true);
         assert.deepEqual(gitea, {
             namespace: "gitea",
             chart: { repo: "https://dl.gitea.com/charts/", version: "12.5.0" },
             nodePort: 30022,
             storageSize: "5Gi",
             adminUsername: "gitea-admin",
+            botUsername: "jenkins-bot",
+            botTokenRotation: 0,
             postgresql: true,
             valkey: true,
             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },

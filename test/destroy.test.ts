@@ -9,14 +9,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { seedProvider } from "../components/seed/providers";
 import { start as startGitea } from "./support/giteaEmulator";
+import { start as startHarbor } from "./support/harborEmulator";
 import { start as startJenkins } from "./support/jenkinsEmulator";
 import { devStackConfig, SECRET_KEYS } from "./support/fixtures";
 import { runProgram, type RecordedResource } from "./support/mocks";
 
 const DOC = path.join(__dirname, "..", "docs", "destroy.md");
-const DYNAMIC = "pulumi-nodejs:dynamic/seed:";
-// Creation order of the seed kinds (each after what it needs); destroy runs it backwards.
-const SEED_ORDER = ["GiteaRepository", "GiteaFiles", "GiteaWebhook", "JenkinsFolder", "JenkinsCredential", "JenkinsJob"];
+const DYNAMIC = "pulumi-nodejs:dynamic/";
+// Creation order of the dynamic kinds (each after what it needs); destroy runs it backwards.
+const SEED_ORDER = [
+    "GiteaUser",
+    "GiteaAccessToken",
+    "GiteaRepository",
+    "GiteaFiles",
+    "GiteaCollaborator",
+    "GiteaWebhook",
+    "JenkinsFolder",
+    "JenkinsCredential",
+    "JenkinsJob",
+    "HarborProject",
+    "HarborRobot",
+];
 
 type Outcome = "kept" | "removed";
 interface Change {
@@ -67,7 +80,7 @@ async function program(over: Record<string, string> = {}): Promise<RecordedResou
     const run = await runProgram({ ...devStackConfig(), ...over }, {
         secretKeys: SECRET_KEYS,
         // Repositories are created for the authenticated user (the Gitea admin).
-        stateHook: (a) => (a.type === `${DYNAMIC}GiteaRepository` ? { owner: "gitea-admin" } : undefined),
+        stateHook: (a) => (a.type === `${DYNAMIC}seed:GiteaRepository` ? { owner: "gitea-admin" } : undefined),
     });
     if (run.error) throw run.error;
     return run.recorder.resources.filter((r) => r.custom);
@@ -82,8 +95,10 @@ async function seedDestroy(resources: readonly RecordedResource[], preexisting =
     const dyn = resources.filter((r) => r.type.startsWith(DYNAMIC));
     const g = dyn.find((r) => r.inputs.gitea)!.inputs.gitea as { username: string; password: string };
     const j = dyn.find((r) => r.inputs.jenkins)!.inputs.jenkins as { username: string; password: string };
+    const h = dyn.find((r) => r.inputs.harbor)!.inputs.harbor as { username: string; password: string };
     const gitea = await startGitea({ username: g.username, password: g.password });
     const jenkins = await startJenkins({ username: j.username, password: j.password });
+    const harbor = await startHarbor({ username: h.username, password: h.password });
     const log = console.log;
     console.log = () => {};
     try {
@@ -91,9 +106,11 @@ async function seedDestroy(resources: readonly RecordedResource[], preexisting =
             const { __provider: _, ...i } = structuredClone(r.inputs);
             if (i.gitea) i.gitea = { ...i.gitea, url: gitea.url, readyTimeoutMs: 10_000 };
             if (i.jenkins) i.jenkins = { ...i.jenkins, url: jenkins.url, readyTimeoutMs: 10_000 };
+            if (i.harbor) i.harbor = { ...i.harbor, url: harbor.url, readyTimeoutMs: 10_000 };
             return i;
         };
-        const ofKind = (k: string) => dyn.filter((r) => r.type === DYNAMIC + k).sort((a, b) => a.name.localeCompare(b.name));
+        const ofKind = (k: string) => dyn.filter((r) => r.type.endsWith(`:${k}`)).sort((a, b) => a.name.localeCompare(b.name));
+        assert.deepEqual(dyn.filter((r) => !SEED_ORDER.some((k) => r.type.endsWith(`:${k}`))).map((r) => r.type), [], "a dynamic kind missing from SEED_ORDER");
         if (preexisting) {
             for (const r of ofKind("GiteaRepository")) gitea.state.addRepo(g.username, String(r.inputs.name), { description: "existed before the seed" });
             for (const r of ofKind("JenkinsFolder")) jenkins.state.addFolder(String(r.inputs.path));
@@ -109,6 +126,7 @@ async function seedDestroy(resources: readonly RecordedResource[], preexisting =
         console.log = log;
         await gitea.close();
         await jenkins.close();
+        await harbor.close();
     }
 }
 
@@ -125,6 +143,9 @@ describe("docs/destroy.md: what `pulumi destroy` removes", function () {
         seeds.base = await seedDestroy(runs.base);
         seeds.deleteRepos = await seedDestroy(runs["seed.deleteReposOnDestroy"]!);
         seeds.deleteReposAdopted = await seedDestroy(runs["seed.deleteReposOnDestroy"]!, true);
+        // The smoke run's resources exist only with smoke.enabled (off by default).
+        runs.smoke = await program({ "smoke.enabled": "true" });
+        seeds.smoke = await seedDestroy(runs.smoke);
     });
 
     const rowOf = (r: RecordedResource): Row[] => rows.filter((row) => row.type === r.type && row.names.some((n) => n.test(r.name)));
@@ -132,7 +153,7 @@ describe("docs/destroy.md: what `pulumi destroy` removes", function () {
         r.type.startsWith(DYNAMIC) ? seed.get(r.name)! : r.retainOnDelete ? "kept" : "removed";
 
     it("the seed never deletes what it did not create: an adopted Jenkins folder and job are kept (seed.md)", () => {
-        const jenkinsKinds = runs.base!.filter((r) => r.type === `${DYNAMIC}JenkinsFolder` || r.type === `${DYNAMIC}JenkinsJob`).map((r) => r.name);
+        const jenkinsKinds = runs.base!.filter((r) => r.type === `${DYNAMIC}seed:JenkinsFolder` || r.type === `${DYNAMIC}seed:JenkinsJob`).map((r) => r.name);
         assert.deepEqual(jenkinsKinds.sort(), ["seed-folder", "seed-job"]);
         for (const name of jenkinsKinds) {
             assert.equal(seeds.base!.get(name), "removed", `${name}: made by the seed, removed`);
@@ -146,16 +167,18 @@ describe("docs/destroy.md: what `pulumi destroy` removes", function () {
     });
 
     it("every resource the program registers matches exactly one row, and every row matches some resource", () => {
-        const all = [...runs.base!, ...runs.validatingPolicy!];
+        const all = [...runs.base!, ...runs.validatingPolicy!, ...runs.smoke!];
         for (const r of all) assert.equal(rowOf(r).length, 1, `${r.type} ${r.name}: ${rowOf(r).length} rows of docs/destroy.md match`);
         for (const row of rows) assert.ok(all.some((r) => rowOf(r)[0] === row), `no resource matches: ${row.line}`);
     });
 
     it("with the defaults, each resource is kept or removed, protected or not, as its row says", () => {
-        for (const r of [...runs.base!, ...runs.validatingPolicy!]) {
-            const [row] = rowOf(r);
-            assert.equal(outcome(r, seeds.base!), row!.outcome, `${r.name}: ${row!.line}`);
-            assert.equal(r.protect, row!.protect, `${r.name} protect: ${row!.line}`);
+        for (const [resources, seed] of [[runs.base!, seeds.base!], [runs.validatingPolicy!, seeds.base!], [runs.smoke!, seeds.smoke!]] as const) {
+            for (const r of resources) {
+                const [row] = rowOf(r);
+                assert.equal(outcome(r, seed), row!.outcome, `${r.name}: ${row!.line}`);
+                assert.equal(r.protect, row!.protect, `${r.name} protect: ${row!.line}`);
+            }
         }
     });
 

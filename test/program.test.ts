@@ -70,12 +70,13 @@ describe("program (mock mode)", () => {
     });
 
     it("keeps every secret out of Helm values, plain inputs and non-secret outputs", () => {
-        const secrets = ["harbor-Pa55word!", "mock-gitea-admin-password-password", "mock-jenkins-admin-password-password"];
+        const robotSecret = "mock-harbor-auth-robot-secret"; // what the mock Harbor hands out
+        const secrets = ["harbor-Pa55word!", "mock-gitea-admin-password-password", "mock-jenkins-admin-password-password", robotSecret];
         const all = JSON.stringify(dev.recorder.resources.map((x) => x.inputs));
         // The checks below would be vacuous if the fixture secrets never reached a resource.
-        for (const s of secrets.slice(1)) assert.ok(all.includes(s), `fixture secret ${s} never reaches a resource`);
+        for (const s of secrets.slice(0, 3)) assert.ok(all.includes(s), `fixture secret ${s} never reaches a resource`);
         const harbor = dev.recorder.one("kubernetes:core/v1:Secret", (x) => x.inputs.type === "kubernetes.io/dockerconfigjson");
-        assert.ok(Buffer.from(harbor.inputs.data[".dockerconfigjson"], "base64").toString().includes(secrets[0]!));
+        assert.ok(Buffer.from(harbor.inputs.data[".dockerconfigjson"], "base64").toString().includes(robotSecret));
         assert.ok(harbor.secretPaths.some((p) => p === "data" || p.startsWith("data.")));
         for (const x of dev.recorder.resources) {
             const plain = structuredClone(x.inputs);
@@ -126,6 +127,8 @@ describe("program (mock mode)", () => {
         const run = await runProgram({ ...MINIMAL, "seed.enabled": "false" }, { secretKeys: SECRET_KEYS });
         if (run.error) throw run.error;
         assert.equal(run.recorder.resources.filter((x) => x.type.includes("seed")).length, 0);
+        assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/harbor:HarborRobot").length, 1, "the pipeline's robot does not depend on the seed");
+        assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/gitea:GiteaAccessToken").length, 1, "nor does its Gitea token: Jenkins clones with it");
         assert.equal(run.outputs!.jobUrl, undefined);
     });
 

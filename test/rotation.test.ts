@@ -1,7 +1,8 @@
 // Secret rotation end to end: the whole program under mocks, applied to the emulators through a model
 // of what the cluster does with it (test/support/cluster.ts), then the seed's own providers (the one
 // serialized-once provider object, as the engine would call it) converging against what is running.
-// Rotated: jenkins.adminPassword, gitea.adminPassword, and with it the Gitea account Jenkins uses.
+// Rotated: jenkins.adminPassword and gitea.adminPassword. The Gitea account Jenkins uses is the
+// pipeline's own user and token (GiteaBot, issue #13): an admin's rotation leaves it alone.
 import * as assert from "node:assert/strict";
 import { rolloutDigest, ROLLOUT_ANNOTATION } from "../components/rollout";
 import { seedProvider } from "../components/seed/providers";
@@ -16,8 +17,10 @@ import { ProgramRun, runProgram } from "./support/mocks";
 const OLD = { jenkins: "Jenkins-Old-Pa55w0rd", gitea: "Gitea-Old-Pa55w0rd" };
 const NEW = { jenkins: "Jenkins-New-Pa55w0rd", gitea: "Gitea-New-Pa55w0rd" };
 const SEED = "pulumi-nodejs:dynamic/seed:";
+// The seed's kinds and the pipeline's Gitea user and token (dynamic/gitea), which the seed's collaborators need.
+const DYNAMIC = /^pulumi-nodejs:dynamic\/(seed|gitea):/;
 // Creation order the engine would follow (dependencies first).
-const ORDER = ["GiteaRepository", "GiteaFiles", "JenkinsFolder", "JenkinsCredential", "JenkinsJob", "GiteaWebhook"];
+const ORDER = ["GiteaUser", "GiteaAccessToken", "GiteaRepository", "GiteaCollaborator", "GiteaFiles", "JenkinsFolder", "JenkinsCredential", "JenkinsJob", "GiteaWebhook"];
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
 
@@ -35,7 +38,7 @@ type Props = Record<string, any>;
 /** The seed resources' inputs as the engine hands them to the provider, pointed at the emulators. */
 function seedCalls(run: ProgramRun, urls: { gitea: string; jenkins: string }): { name: string; inputs: Props }[] {
     return run.recorder.resources
-        .filter((r) => r.type.startsWith(SEED))
+        .filter((r) => DYNAMIC.test(r.type))
         .map((r) => {
             const { __provider: _, ...inputs } = r.inputs;
             for (const conn of ["gitea", "jenkins"] as const) if (inputs[conn]) inputs[conn] = { ...inputs[conn], url: urls[conn], readyTimeoutMs: 5000 };
@@ -78,7 +81,7 @@ describe("secret rotation converges end to end", function () {
         assert.deepEqual(
             annotation(newRun).map((x, i) => x !== [j, g][i]),
             [true, true],
-            "a rotated password changes both digests (Jenkins also reads the Gitea account)",
+            "a rotated password changes both digests",
         );
         for (const run of [oldRun, newRun]) {
             for (const name of ["jenkins", "gitea"]) {
@@ -113,10 +116,10 @@ describe("secret rotation converges end to end", function () {
         assert.equal(await status(`${jenkins.url}/api/json`, basic("admin", NEW.jenkins)), 200);
         assert.equal(await status(`${gitea.url}/api/v1/user`, basic("gitea-admin", OLD.gitea)), 401);
         assert.equal(await status(`${gitea.url}/api/v1/user`, basic("gitea-admin", NEW.gitea)), 200);
-        // Jenkins' JCasC credential for Gitea (what builds clone and push with) carries the new password, and Gitea takes it.
+        // Jenkins' JCasC credential for Gitea (what builds clone and push with) is the pipeline's user and
+        // token, never the admin: the admin's rotation leaves it as it was (the mock engine's token).
         const cred = jenkins.state.systemCredentials.get("gitea-credentials")!;
-        assert.deepEqual(cred, { username: "gitea-admin", password: NEW.gitea });
-        assert.equal(await status(`${gitea.url}/api/v1/user`, basic(cred.username, cred.password)), 200);
+        assert.deepEqual(cred, { username: "jenkins-bot", password: "mock-gitea-bot-token-value" });
 
         // The seed: every resource sees its connection changed (sameConn), updates with the new
         // password (a new client: the shared memo is keyed on the password's digest), and converges.
@@ -127,6 +130,10 @@ describe("secret rotation converges end to end", function () {
             const r = await seedProvider.update!(id, outs, c.inputs);
             updated.set(c.name, { id, outs: r.outs! });
         }
+        // The bot's token the provider minted survives the admin's rotation, and Gitea still takes it.
+        const token = [...updated.entries()].find(([n]) => n === "gitea-bot-token")![1].outs.token as string;
+        assert.equal(token, created.get("gitea-bot-token")!.outs.token);
+        assert.equal(await status(`${gitea.url}/api/v1/version`, `token ${token}`), 200);
         const w = writes();
         for (const c of seedCalls(newRun, { gitea: gitea.url, jenkins: jenkins.url })) {
             const { id, outs } = updated.get(c.name)!;

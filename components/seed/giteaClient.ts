@@ -1,9 +1,10 @@
 // Typed client of the Gitea 1.25 REST API (/api/v1) for the seed: repositories of the authenticated
 // user, the batch contents endpoint (one commit for a set of files), recursive trees, webhooks and access
-// tokens (schemas and git blob ids in giteaSchemas.ts).
+// tokens (schemas and git blob ids in giteaSchemas.ts); and a branch's head for the smoke run.
+// Longer than 400 lines because it is the one client of one API, its schemas already apart.
 // Every response is validated with zod. POSTs that may have been applied before a failure are never
 // re-sent blindly: repository creation converges through 409 → adopt, the others read back first.
-import { gitBlobSha, schemas, type GiteaHook, type GiteaRepo, type GiteaTree, type GiteaTreeEntry } from "./giteaSchemas";
+import { gitBlobSha, schemas, type GiteaHook, type GiteaPayloadCommit, type GiteaRepo, type GiteaTokenInfo, type GiteaTree, type GiteaTreeEntry } from "./giteaSchemas";
 import { ConnectionTuning, connectionTuning, HttpClient, HttpError, HttpRequest, HttpResponse, retryPolicy, withRequestBudget } from "./http";
 
 export interface GiteaConnection extends ConnectionTuning {
@@ -16,7 +17,7 @@ export interface GiteaConnection extends ConnectionTuning {
 }
 
 export { gitBlobSha, giteaSchemas } from "./giteaSchemas";
-export type { GiteaAccessToken, GiteaContents, GiteaHook, GiteaRepo, GiteaTree, GiteaTreeEntry } from "./giteaSchemas";
+export type { GiteaAccessToken, GiteaContents, GiteaHook, GiteaRepo, GiteaTokenInfo, GiteaTree, GiteaTreeEntry, GiteaUser } from "./giteaSchemas";
 
 export interface HookSpec {
     url: string;
@@ -54,9 +55,9 @@ const TREE_PAGES_MAX = 1000;
 
 export class GiteaClient {
     readonly stats: { requests: number; writes: number };
-    private readonly http: HttpClient;
+    protected readonly http: HttpClient;
 
-    constructor(private readonly conn: GiteaConnection) {
+    constructor(protected readonly conn: GiteaConnection) {
         // Assigned here, not by a field initializer: Pulumi's closure serialization drops those.
         this.stats = { requests: 0, writes: 0 };
         this.http = new HttpClient({
@@ -174,6 +175,14 @@ export class GiteaClient {
         throw new HttpError("Gitea", "GET", path(ref), 200, "invalid-response", `more than ${TREE_PAGES_MAX} pages of tree entries`);
     }
 
+    /** A branch's head as Gitea's webhooks describe a commit (PayloadCommit), or undefined when the branch does not exist. */
+    async getBranchCommit(owner: string, repo: string, branch: string): Promise<GiteaPayloadCommit | undefined> {
+        const req: HttpRequest = { method: "GET", path: `/api/v1/repos/${seg(owner)}/${seg(repo)}/branches/${seg(branch)}` };
+        const res = await this.http.request(req);
+        if (res.status !== 200 && res.status !== 404) throw this.http.fail(req, res);
+        return res.status === 404 ? undefined : this.http.parse(schemas().branchCommit, req, res).commit;
+    }
+
     /**
      * Applies create/update/delete operations as ONE commit (POST /repos/{o}/{r}/contents, Gitea ≥1.20).
      * The batch is atomic, so after a failure that may have been applied the branch's tree is read
@@ -283,20 +292,22 @@ export class GiteaClient {
     }
 
     /**
-     * Mints an access token of the connection's user (POST /users/{u}/tokens needs basic auth, and
-     * since Gitea 1.19 at least one scope). The returned `sha1` is the secret, shown only once — so
-     * after a failure that may have been applied, a token of that name is deleted and re-created.
+     * Mints an access token of `user` (default: the connection's user). POST /users/{u}/tokens needs
+     * basic auth, and a site admin may mint one for another user (go-gitea/gitea v1.25.2
+     * routers/api/v1/api.go: reqSelfOrAdmin + reqBasicOrRevProxyAuth on the /tokens group); since
+     * Gitea 1.19 at least one scope. The returned `sha1` is the secret, shown only once — so after a
+     * failure that may have been applied, a token of that name is deleted and re-created.
      */
-    async createAccessToken(name: string, scopes: string[]): Promise<{ id: number; name: string; sha1: string }> {
+    async createAccessToken(name: string, scopes: string[], user: string = this.conn.username): Promise<{ id: number; name: string; sha1: string }> {
         if (scopes.length === 0) throw new Error(`Gitea access token "${name}" needs at least one scope (Gitea rejects scope-less tokens)`);
         const req: HttpRequest = {
             method: "POST",
-            path: `/api/v1/users/${seg(this.conn.username)}/tokens`,
+            path: `/api/v1/users/${seg(user)}/tokens`,
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ name, scopes }),
         };
         return this.reconciled<{ id: number; name: string; sha1: string }>(req, async () => {
-            if ((await this.listAccessTokens()).some((t) => t.name === name)) await this.deleteAccessToken(name);
+            if ((await this.listAccessTokens(user)).some((t) => t.name === name)) await this.deleteAccessToken(name, user);
             return { resend: true };
         }, (res) => {
             if (res.status !== 201) throw this.http.fail(req, res);
@@ -305,17 +316,34 @@ export class GiteaClient {
         });
     }
 
-    async listAccessTokens(): Promise<{ id: number; name: string; scopes: string[] }[]> {
-        const req: HttpRequest = { method: "GET", path: `/api/v1/users/${seg(this.conn.username)}/tokens` };
-        const res = await this.http.expect(req, 200);
-        return this.http.parse(schemas().tokenList, req, res).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [] }));
+    /** Every token of `user` (default: the connection's user), all pages; values are never listed. */
+    async listAccessTokens(user: string = this.conn.username): Promise<GiteaTokenInfo[]> {
+        const list = await this.allPages(`/api/v1/users/${seg(user)}/tokens`, (req, res) => this.http.parse(schemas().tokenList, req, res));
+        return list.map((t) => ({ id: t.id, name: t.name, scopes: t.scopes ?? [], lastEight: t.token_last_eight }));
     }
 
-    /** Deletes a token by id or name; an absent one is fine. */
-    async deleteAccessToken(idOrName: number | string): Promise<void> {
-        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(this.conn.username)}/tokens/${seg(String(idOrName))}` };
+    /** Deletes a token by id or name; an absent one (or an absent user) is fine. */
+    async deleteAccessToken(idOrName: number | string, user: string = this.conn.username): Promise<void> {
+        const req: HttpRequest = { method: "DELETE", path: `/api/v1/users/${seg(user)}/tokens/${seg(String(idOrName))}` };
         const res = await this.http.request(req);
         if (res.status !== 204 && res.status !== 404) throw this.http.fail(req, res);
+    }
+
+    /**
+     * GETs every page of a list (routers/api/v1/utils/page.go GetListOptions: `page`, `limit`, at most
+     * MAX_RESPONSE_ITEMS = 50, the total in X-Total-Count) until the total or an empty page.
+     */
+    protected async allPages<T>(path: string, parse: (req: HttpRequest, res: HttpResponse) => T[]): Promise<T[]> {
+        const out: T[] = [];
+        for (let page = 1; page <= 200; page++) {
+            const req: HttpRequest = { method: "GET", path, query: { page: String(page), limit: "50" } };
+            const res = await this.http.expect(req, 200);
+            const batch = parse(req, res);
+            out.push(...batch);
+            const total = Number(res.headers.get("x-total-count") ?? NaN);
+            if (batch.length === 0 || !Number.isFinite(total) || out.length >= total) return out;
+        }
+        throw new HttpError("Gitea", "GET", path, 200, "invalid-response", "more than 200 pages: the listed total is never reached");
     }
 
     /**

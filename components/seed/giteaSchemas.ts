@@ -57,6 +57,18 @@ export const schemas = () => {
             commit: z.object({ sha: z.string() }).loose(),
         }),
         branch: z.object({ name: z.string(), commit: z.object({ id: z.string() }).loose() }),
+        // The branch head as a PayloadCommit (modules/structs/hook.go; services/convert/git_commit.go ToPayloadCommit).
+        branchCommit: z.object({
+            name: z.string(),
+            commit: z.object({
+                id: z.string(),
+                message: z.string(),
+                url: z.string(),
+                author: z.object({ name: z.string(), email: z.string(), username: z.string().default("") }).nullable(),
+                committer: z.object({ name: z.string(), email: z.string(), username: z.string().default("") }).nullable(),
+                timestamp: z.string(),
+            }),
+        }),
         tree: z.object({
             sha: z.string(),
             // nil when the page starts past the last entry (services/repository/files/tree.go).
@@ -66,7 +78,17 @@ export const schemas = () => {
             total_count: z.number().default(0),
         }),
         token,
-        tokenList: z.array(token.omit({ sha1: true })),
+        tokenList: z.array(token.omit({ sha1: true }).extend({ token_last_eight: z.string().default("") })),
+        user: z.object({
+            id: z.number(),
+            login: z.string(),
+            // Only a site admin (or the user) sees these (services/convert/user.go toUser, `authed`).
+            is_admin: z.boolean().default(false),
+            restricted: z.boolean().default(false),
+            active: z.boolean().default(true),
+            prohibit_login: z.boolean().default(false),
+        }),
+        collaboratorPermission: z.object({ permission: z.string(), role_name: z.string().optional() }),
         version: z.object({ version: z.string() }),
     };
 };
@@ -78,6 +100,15 @@ export type GiteaRepo = z.infer<Schemas["repo"]>;
 export type GiteaHook = z.infer<Schemas["hook"]>;
 export type GiteaContents = z.infer<Schemas["contents"]>;
 export type GiteaAccessToken = z.infer<Schemas["token"]>;
+export type GiteaUser = z.infer<Schemas["user"]>;
+export type GiteaPayloadCommit = z.infer<Schemas["branchCommit"]>["commit"];
+/** An access token as listed: never its value, only the last eight characters. */
+export interface GiteaTokenInfo {
+    id: number;
+    name: string;
+    scopes: string[];
+    lastEight: string;
+}
 
 /** One entry of a recursive tree listing: `type` is "blob" (files, symlinks), "tree" or "commit" (submodule). */
 export interface GiteaTreeEntry {

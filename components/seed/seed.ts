@@ -6,10 +6,11 @@
 // repository's clone URL, the credential and job need the folder, the job names the credential, the
 // webhook needs the app repository and the token. Only the roots (repositories, folder) take the
 // Helm releases as explicit dependencies (`opts.dependsOn` is not inherited by children).
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Resources, StackConfig } from "../../config";
-import { GiteaFiles, GiteaRepository, GiteaWebhook, JenkinsCredential, JenkinsFolder, JenkinsJob, type FileSpec } from "./providers";
+import { GiteaCollaborator, GiteaFiles, GiteaRepository, GiteaWebhook, JenkinsCredential, JenkinsFolder, JenkinsJob, type FileSpec } from "./providers";
 import { appRepoFiles, deployRepoFiles, imageRepository, INITIAL_TAG, jobConfigXml } from "./templates";
 
 export interface SeedConnectionArgs {
@@ -50,7 +51,19 @@ export interface SeedArgs {
     readonly gitCredentialsId?: string;
     /** Bound on each provider's wait for Gitea/Jenkins readiness, in ms. Default: 300000. */
     readonly readyTimeoutMs?: number;
+    /**
+     * The pipeline's Gitea user (GiteaBot.username), made a collaborator on the two repositories:
+     * read on the app (the job clones it), write on deploy (the pipeline pushes the tag bump).
+     * Default: none (no collaborator is added).
+     */
+    readonly botUsername?: pulumi.Input<string>;
 }
+
+/**
+ * What the pipeline's user may do on each seeded repository: the job only clones the app, and the
+ * Jenkinsfile pushes to the deploy repository only (templates/pipeline.ts, stage "Bump notes-deploy").
+ */
+export const BOT_REPO_PERMISSIONS = { app: "read", deploy: "write" } as const;
 
 /** Path of the Jenkins endpoint the Generic Webhook Trigger plugin serves. */
 export const GWT_INVOKE_PATH = "/generic-webhook-trigger/invoke";
@@ -65,6 +78,19 @@ export function jobUrlPath(fullName: string): string {
         .join("/");
 }
 
+/**
+ * Pure: `<path> sha256:<hex>` per file, sorted by path — a fingerprint of seeded content that
+ * changes exactly when a file's content or path does (the smoke run's triggers).
+ */
+export function contentDigests(files: readonly { readonly path: string; readonly content: string }[]): string[] {
+    return [...files]
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+        .map((f) => `${f.path} sha256:${createHash("sha256").update(f.content, "utf8").digest("hex")}`);
+}
+
+/** The name under which the job's config.xml is fingerprinted next to the app's files. */
+export const JOB_CONFIG_DIGEST_PATH = "(jenkins job config.xml)";
+
 export class Seed extends pulumi.ComponentResource {
     /** Clone URL of the app repository, from where `pulumi up` runs (external). */
     public readonly appCloneUrl: pulumi.Output<string>;
@@ -72,6 +98,14 @@ export class Seed extends pulumi.ComponentResource {
     public readonly deployCloneUrl: pulumi.Output<string>;
     /** URL of the pipeline job (external). */
     public readonly jobUrl: pulumi.Output<string>;
+    /** Owner of the app repository (the Gitea user the seed ran as). */
+    public readonly appOwner: pulumi.Output<string>;
+    /** Full name of the job, `<folder>/<jobName>`. */
+    public readonly jobPath: pulumi.Output<string>;
+    /** The Generic Webhook Trigger token Gitea's webhook sends (secret). */
+    public readonly webhookToken: pulumi.Output<string>;
+    /** Digests of every file seeded into the app repository and of the job's config.xml (contentDigests). */
+    public readonly contentDigests: pulumi.Output<string[]>;
 
     constructor(name: string, args: SeedArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cistack:seed:Seed", name, {}, opts);
@@ -138,24 +172,17 @@ export class Seed extends pulumi.ComponentResource {
             child,
         );
 
-        const job = new JenkinsJob(
-            `${name}-job`,
-            {
-                jenkins,
-                path: pulumi.interpolate`${folder.path}/${s.jobName}`,
-                configXml: pulumi.all([appInClusterUrl, credential.credentialId]).apply(([cloneUrl, tokenCredentialId]) =>
-                    jobConfigXml({
-                        description: `Builds ${s.appRepo} with Kaniko on every push to ${s.branch} (seeded by ci-stack)`,
-                        cloneUrl,
-                        credentialsId: args.gitCredentialsId ?? "gitea-credentials",
-                        branch: s.branch,
-                        scriptPath: "Jenkinsfile",
-                        trigger: { kind: "generic-webhook", tokenCredentialId, branchRef: `refs/heads/${s.branch}` },
-                    }),
-                ),
-            },
-            child,
+        const jobXml = pulumi.all([appInClusterUrl, credential.credentialId]).apply(([cloneUrl, tokenCredentialId]) =>
+            jobConfigXml({
+                description: `Builds ${s.appRepo} with Kaniko on every push to ${s.branch} (seeded by ci-stack)`,
+                cloneUrl,
+                credentialsId: args.gitCredentialsId ?? "gitea-credentials",
+                branch: s.branch,
+                scriptPath: "Jenkinsfile",
+                trigger: { kind: "generic-webhook", tokenCredentialId, branchRef: `refs/heads/${s.branch}` },
+            }),
         );
+        const job = new JenkinsJob(`${name}-job`, { jenkins, path: pulumi.interpolate`${folder.path}/${s.jobName}`, configXml: jobXml }, child);
 
         new GiteaWebhook(
             `${name}-app-webhook`,
@@ -171,9 +198,19 @@ export class Seed extends pulumi.ComponentResource {
             child,
         );
 
+        if (args.botUsername !== undefined) {
+            for (const [role, r] of [["app", appRepo], ["deploy", deployRepo]] as const) {
+                new GiteaCollaborator(`${name}-${role}-bot-access`, { gitea, owner: r.owner, repo: r.name, user: args.botUsername, permission: BOT_REPO_PERMISSIONS[role] }, child);
+            }
+        }
+
         this.appCloneUrl = cloneUrl(args.gitea.url, appRepo);
         this.deployCloneUrl = cloneUrl(args.gitea.url, deployRepo);
         this.jobUrl = pulumi.all([args.jenkins.url, job.path]).apply(([u, path]) => `${trimSlash(u)}/${jobUrlPath(path)}/`);
+        this.appOwner = appRepo.owner;
+        this.jobPath = job.path;
+        this.webhookToken = pulumi.secret(token.result);
+        this.contentDigests = pulumi.all([appFiles, jobXml]).apply(([files, xml]) => contentDigests([...files, { path: JOB_CONFIG_DIGEST_PATH, content: xml }]));
         this.registerOutputs({ appCloneUrl: this.appCloneUrl, deployCloneUrl: this.deployCloneUrl, jobUrl: this.jobUrl });
     }
 }

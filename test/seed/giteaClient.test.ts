@@ -266,7 +266,7 @@ describeTargets("GiteaClient", (target) => {
         it("creates a scoped token with basic auth; the token authenticates", async () => {
             const t = await gitea.createAccessToken("jenkins", ["write:repository"]);
             assert.match(t.sha1, /^[0-9a-f]{40}$/);
-            assert.deepEqual(await gitea.listAccessTokens(), [{ id: t.id, name: "jenkins", scopes: ["write:repository"] }]);
+            assert.deepEqual(await gitea.listAccessTokens(), [{ id: t.id, name: "jenkins", scopes: ["write:repository"], lastEight: t.sha1.slice(-8) }]);
             const auth = { headers: { Authorization: `token ${t.sha1}` } };
             await gitea.createRepo(repoOpts);
             assert.equal((await fetch(`${emu.url}/api/v1/repos/${emu.username}/notes-app`, auth)).status, 200);

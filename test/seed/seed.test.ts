@@ -1,10 +1,11 @@
 // The Seed component under mocks: what it registers (types, names, parents, inputs), which inputs
 // are secret, what depends on what, and the one serialized provider it ships in `__provider`.
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../../config";
-import { Seed, jobUrlPath } from "../../components/seed";
+import { type Seed, jobUrlPath } from "../../components/seed";
 import { parseJobConfigXml } from "../../components/seed/templates";
 import { MINIMAL, SECRET_KEYS } from "../support/fixtures";
 import { ProgramRun, RecordedResource, resolve, runProgram } from "../support/mocks";
@@ -15,7 +16,19 @@ const JENKINS_PASSWORD = "jenkins-Secret-Pw-2";
 const TOKEN = "mock-seed-webhook-token-password"; // what the mock RandomPassword returns
 const T = (name: string) => `pulumi-nodejs:dynamic/seed:${name}`;
 
+/**
+ * The seed components from freshly loaded modules: Pulumi caches a provider's serialization per
+ * provider object, so a seedProvider another test file already shipped (HarborAuth ships it too)
+ * would make the serialization count below depend on the order the files run in.
+ */
+function freshSeedModule(): typeof import("../../components/seed") {
+    const root = path.resolve(__dirname, "..", "..", "components");
+    for (const k of Object.keys(require.cache)) if (k.startsWith(root)) delete require.cache[k];
+    return require("../../components/seed") as typeof import("../../components/seed");
+}
+
 async function runSeed(config: Record<string, string> = MINIMAL): Promise<ProgramRun & { seed?: Seed }> {
+    const { Seed } = freshSeedModule();
     let seed: Seed | undefined;
     const run = await runProgram(
         config,
@@ -35,6 +48,7 @@ async function runSeed(config: Record<string, string> = MINIMAL): Promise<Progra
                     // A plain password is made secret by the Seed.
                     jenkins: { url: "http://10.0.24.28:30808", inClusterUrl: "http://jenkins.jenkins.svc.cluster.local:8080", username: "admin", password: JENKINS_PASSWORD },
                     settings: cfg.seed,
+                    botUsername: pulumi.output("jenkins-bot"),
                     pipeline: {
                         registry: { server: cfg.registry.server, project: cfg.registry.project, insecure: cfg.registry.insecure, secretName: pulumi.output("harbor-auth") },
                         images: cfg.images,
@@ -81,6 +95,8 @@ describe("Seed (mock mode)", () => {
         assert.equal(seed.name, "seed");
         const children = run.recorder.childrenOf(seed).map((r) => [r.type, r.name]);
         assert.deepEqual(children.sort(), [
+            ["pulumi-nodejs:dynamic/seed:GiteaCollaborator", "seed-app-bot-access"],
+            ["pulumi-nodejs:dynamic/seed:GiteaCollaborator", "seed-deploy-bot-access"],
             ["pulumi-nodejs:dynamic/seed:GiteaFiles", "seed-app-files"],
             ["pulumi-nodejs:dynamic/seed:GiteaFiles", "seed-deploy-files"],
             ["pulumi-nodejs:dynamic/seed:GiteaRepository", "seed-app-repo"],
@@ -152,6 +168,18 @@ describe("Seed (mock mode)", () => {
         );
     });
 
+    it("makes the pipeline's user a collaborator on the two repositories only: read on the app, write on deploy", () => {
+        const access = run.recorder.ofType(T("GiteaCollaborator")).map((r) => [r.name, r.inputs.owner, r.inputs.repo, r.inputs.user, r.inputs.permission, r.inputs.gitea.username]);
+        assert.deepEqual(access.sort(), [
+            ["seed-app-bot-access", "gitea_admin", "notes-app", "jenkins-bot", "read", "gitea_admin"],
+            ["seed-deploy-bot-access", "gitea_admin", "notes-deploy", "jenkins-bot", "write", "gitea_admin"],
+        ]);
+        for (const r of run.recorder.ofType(T("GiteaCollaborator"))) assert.deepEqual([...r.secretPaths], ["gitea.password"]);
+        const deps = (name: string) => run.recorder.named(name).dependsOn.map((u) => run.recorder.byUrnOf(u)?.name).sort();
+        assert.deepEqual(deps("seed-app-bot-access"), ["seed-app-repo"]);
+        assert.deepEqual(deps("seed-deploy-bot-access"), ["seed-deploy-repo"]);
+    });
+
     it("passes every credential as a secret input and keeps secret outputs secret", () => {
         const secretsOf = (type: string, name: string) => [...one(T(type), name).secretPaths].sort();
         assert.deepEqual(secretsOf("GiteaRepository", "seed-app-repo"), ["gitea.password"]);
@@ -167,7 +195,7 @@ describe("Seed (mock mode)", () => {
 
     it("ships ONE provider, serialized once, to every seed resource, each naming its kind; it holds no secret and evaluates", () => {
         const dynamic = run.recorder.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
-        assert.equal(dynamic.length, 8);
+        assert.equal(dynamic.length, 10);
         assert.equal(serializations, 1, "one closure serialization for the whole seed");
         const text: unknown = dynamic[0]!.inputs.__provider;
         assert.equal(typeof text, "string");

@@ -12,7 +12,7 @@ export const MINIMAL: Readonly<Record<string, string>> = Object.freeze({
     "registry.password": REGISTRY_PASSWORD,
 });
 
-export const SECRET_KEYS = ["registry.password", "gitea.adminPassword", "jenkins.adminPassword"] as const;
+export const SECRET_KEYS = ["registry.password", "registry.robotSecret", "gitea.adminPassword", "jenkins.adminPassword"] as const;
 
 /** Pulumi.dev.yaml as the runtime would see it: every value a string, arrays JSON-encoded. */
 export function devStackConfig(): Record<string, string> {

@@ -22,7 +22,18 @@
 //   (one webhook table), a page is 30 by default and 50 at most with X-Total-Count and no Link
 //   header — and without `page` the list is NOT paged at all (models/db/list.go FindAndCount);
 //   create ignores http_method and defaults `active` to false, PATCH resets what it omits
-//   (events → push, branch_filter and authorization_header → ""), except `active`.
+//   (events → push, branch_filter and authorization_header → ""), except `active`;
+// - users (routers/api/v1/admin/user.go, routers/api/v1/user/user.go GetInfo, services/convert/user.go):
+//   the /admin group needs a site admin (reqSiteAdmin, and write:admin for a token); CreateUser 422s on a
+//   taken name or e-mail and defaults must_change_password to true; EditUser requires login_name;
+//   DeleteUser 422s while the user owns repositories and takes its tokens and collaborations along;
+//   is_admin and the login flags are shown to a site admin or the user only;
+// - tokens of another user may be minted, listed (paged, token_last_eight only) and deleted by a site
+//   admin (routers/api/v1/api.go reqSelfOrAdmin);
+// - collaborators (routers/api/v1/repo/collaborators.go) and what they may do
+//   (models/perm/access/repo_permission.go GetUserRepoPermission, access.go accessLevel): a
+//   collaborator sees a private repository with its mode, writes files only with write, manages
+//   hooks and collaborators only with admin.
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { basicAuth, Emulator, EmulatorRequest, json, Reply, startEmulator } from "./httpEmulator";
@@ -44,6 +55,8 @@ export interface GiteaCommitState {
     parent: string;
     /** Author/committer date, RFC 3339 in whole seconds as Gitea renders it. */
     time: string;
+    /** Author and committer: the repository's owner here. */
+    author: string;
 }
 export interface GiteaHookState {
     id: number;
@@ -68,9 +81,26 @@ export interface GiteaRepoState {
     heads: Map<string, string>;
     commits: GiteaCommitState[];
     hooks: Map<number, GiteaHookState>;
+    /** lower-cased user name → mode (the `collaboration` table). */
+    collaborators: Map<string, GiteaAccessMode>;
 }
 export interface GiteaTokenState { id: number; user: string; name: string; sha1: string; scopes: string[] }
-export interface GiteaUserState { id: number; password: string; admin?: boolean }
+export interface GiteaUserState {
+    id: number;
+    password: string;
+    admin?: boolean;
+    email?: string;
+    /** false: deactivated (default true). */
+    active?: boolean;
+    restricted?: boolean;
+    prohibitLogin?: boolean;
+    mustChangePassword?: boolean;
+    /** -1: the site default (models/user MaxRepoCreation). */
+    maxRepoCreation?: number;
+    allowCreateOrganization?: boolean;
+}
+/** A collaborator's access mode (models/perm/access_mode.go). */
+export type GiteaAccessMode = "read" | "write" | "admin";
 
 export class GiteaState {
     version = GITEA_VERSION;
@@ -97,7 +127,8 @@ export class GiteaState {
         const s = this.adminSecret;
         if (!s) return;
         const u = this.users.get(s.username);
-        if (!u) this.users.set(s.username, { id: this.nextId(), password: s.password });
+        // configure_admin_user (gitea chart templates/gitea/secret_init.yaml) runs `gitea admin user create --admin …`.
+        if (!u) this.users.set(s.username, { id: this.nextId(), password: s.password, admin: true });
         else if (passwordMode === "keepUpdated") u.password = s.password;
     }
 
@@ -127,6 +158,7 @@ export class GiteaState {
             heads: new Map(),
             commits: [],
             hooks: new Map(),
+            collaborators: new Map(),
         };
         this.repos.set(`${owner}/${name}`.toLowerCase(), r);
         if (o.autoInit ?? true) {
@@ -135,6 +167,31 @@ export class GiteaState {
             commit(r, branch, "Initial commit", [{ path: "README.md", content: Buffer.from(`# ${name}\n\n${r.description}`) }]);
         }
         return r;
+    }
+
+    /** Adds a user directly (one that "already exists"). */
+    addUser(name: string, o: Partial<Omit<GiteaUserState, "id">> = {}): GiteaUserState {
+        const u: GiteaUserState = { password: "Existing-Pa55", ...o, id: this.nextId() };
+        this.users.set(name, u);
+        return u;
+    }
+
+    /** The user's access mode on a repository, as GetUserRepoPermission computes it for a user-owned one. */
+    accessMode(user: string | undefined, r: GiteaRepoState): "owner" | GiteaAccessMode | "none" {
+        const u = user === undefined ? undefined : this.users.get(user);
+        if (!u) return r.private ? "none" : "read";
+        if (u.admin || user!.toLowerCase() === r.owner.toLowerCase()) return "owner";
+        return r.collaborators.get(user!.toLowerCase()) ?? (r.private ? "none" : "read");
+    }
+
+    /** Repositories the user is a collaborator on, as "owner/name" → mode. */
+    collaborations(user: string): Record<string, GiteaAccessMode> {
+        const out: Record<string, GiteaAccessMode> = {};
+        for (const r of this.repos.values()) {
+            const m = r.collaborators.get(user.toLowerCase());
+            if (m) out[`${r.owner}/${r.name}`] = m;
+        }
+        return out;
     }
 
     /** Adds a webhook directly, with the next global id. */
@@ -179,7 +236,7 @@ function commit(r: GiteaRepoState, branch: string, message: string, changes: { p
     const parent = r.heads.get(branch) ?? "";
     const sha = createHash("sha1").update(`${parent}${message}${randomBytes(8).toString("hex")}`).digest("hex");
     r.heads.set(branch, sha);
-    const c = { sha, branch, message, paths: changes.map((x) => x.path), files: new Map(files), parent, time: rfc3339(new Date()) };
+    const c = { sha, branch, message, paths: changes.map((x) => x.path), files: new Map(files), parent, time: rfc3339(new Date()), author: r.owner };
     r.commits.push(c);
     return c;
 }
@@ -469,6 +526,34 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         return notFound(state);
     }
 
+    // /admin/users[/{u}]: the /admin group's tokenRequiresScopes(admin), reqToken, reqSiteAdmin; then
+    // UserAssignmentAPI (404) for /{u}.
+    if (seg[0] === "admin" && seg[1] === "users") {
+        const scope = scopeProblem(state, caller, method, "admin");
+        if (scope) return scope;
+        const anon = reqToken(state, caller);
+        if (anon) return anon;
+        if (!caller!.admin) return errorReply(state, 403, "user should be the site admin");
+        if (seg.length === 2 && method === "POST") return createUser(state, req.body);
+        if (seg.length === 3) {
+            const name = seg[2] ?? "";
+            if (!state.users.has(name)) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${name}]`]);
+            if (method === "PATCH") return editUser(state, name, req.body);
+            if (method === "DELETE") return deleteUser(state, caller!, name);
+            return errorReply(state, 405, "method not allowed");
+        }
+        return notFound(state);
+    }
+
+    // GET /users/{u}: tokenRequiresScopes(user), UserAssignmentAPI (404), user.GetInfo → convert.ToUser.
+    if (seg[0] === "users" && seg.length === 2 && method === "GET") {
+        const scope = scopeProblem(state, caller, method, "user");
+        if (scope) return scope;
+        const u = state.users.get(seg[1] ?? "");
+        if (!u) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${seg[1]}]`]);
+        return json(200, userJson(seg[1]!, u, caller));
+    }
+
     // /users/{u}/tokens[/{id|name}]: tokenRequiresScopes(user), UserAssignmentAPI (404),
     // reqSelfOrAdmin (403), reqBasicOrRevProxyAuth (401) — in that order.
     if (seg[0] === "users" && seg[2] === "tokens") {
@@ -481,7 +566,10 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         if (!caller.basic) return errorReply(state, 401, "auth required");
         if (seg.length === 3 && method === "POST") return createToken(state, target, req.body);
         if (seg.length === 3 && method === "GET") {
-            return json(200, state.tokens.filter((t) => t.user === target).map((t) => ({ id: t.id, name: t.name, sha1: "", token_last_eight: t.sha1.slice(-8), scopes: t.scopes })));
+            // user/app.go ListAccessTokens: paged (utils.GetListOptions), the total in X-Total-Count,
+            // never the token itself — its last eight characters only.
+            const all = state.tokens.filter((t) => t.user === target).map((t) => ({ id: t.id, name: t.name, sha1: "", token_last_eight: t.sha1.slice(-8), scopes: t.scopes }));
+            return paged(all, req.query);
         }
         if (seg.length === 4 && method === "DELETE") {
             const key = seg[3] ?? "";
@@ -508,7 +596,9 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
         }
         const r = state.repo(ownerName, seg[2] ?? "");
         const isOwner = !!caller && r?.owner.toLowerCase() === caller.user.toLowerCase();
-        if (!r || (r.private && !isOwner && !caller?.admin)) return notFound(state);
+        // The caller's access (GetUserRepoPermission): a collaborator sees a private repository too.
+        const mode = r ? state.accessMode(caller?.user, r) : "none";
+        if (!r || mode === "none") return notFound(state);
         const rest = seg.slice(3);
         if (rest.length === 0) {
             if (method === "GET") return json(200, repoJson(state, r));
@@ -522,19 +612,38 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
             }
             return errorReply(state, 405, "method not allowed");
         }
-        if (rest[0] === "branches" && rest.length === 2 && method === "GET") {
-            const head = r.heads.get(rest[1] ?? "");
+        // routers/api/v1/api.go: m.Get("/*", repo.GetBranch) — the rest of the path is the branch,
+        // slashes included, whether they were sent as "/" or "%2F".
+        if (rest[0] === "branches" && rest.length >= 2 && method === "GET") {
+            const branchName = rest.slice(1).join("/");
+            const head = r.heads.get(branchName);
             // routers/api/v1/repo/branch.go GetBranch: ctx.APIErrorNotFound(err) for a missing branch → "not found".
             if (!head) return notFound(state, "not found", null);
+            // repo/branch.go GetBranch → convert.ToBranch: the head as a PayloadCommit
+            // (services/convert/git_commit.go ToPayloadCommit: url = <html_url>/commit/<id>, the
+            // author's When as timestamp, no added/removed/modified — null).
             const c = r.commits.find((x) => x.sha === head);
-            return json(200, { name: rest[1], commit: { id: head, message: c?.message ?? "" }, protected: false });
+            const who = { name: c?.author ?? r.owner, email: `${c?.author ?? r.owner}@noreply.localhost`, username: c?.author ?? r.owner };
+            const commit = {
+                id: head,
+                message: c?.message ?? "",
+                url: `${state.baseUrl()}/${r.owner}/${r.name}/commit/${head}`,
+                author: who,
+                committer: who,
+                verification: { verified: false, reason: "gpg.error.not_signed_commit", signature: "", signer: null, payload: "" },
+                timestamp: c?.time ?? new Date(0).toISOString(),
+                added: null,
+                removed: null,
+                modified: null,
+            };
+            return json(200, { name: branchName, commit, protected: false, required_approvals: 0, enable_status_check: false, user_can_push: mode !== "read", user_can_merge: mode !== "read" });
         }
         if (rest[0] === "contents") {
             if (rest.length === 1 && method === "POST") {
                 // mustEnableEditor, reqToken, ReqChangeRepoFileOptionsAndCheck (write access).
                 const anon = reqToken(state, caller);
                 if (anon) return anon;
-                if (!isOwner && !caller!.admin) return errorReply(state, 403, "user should have a permission to write to a repo");
+                if (mode !== "owner" && mode !== "admin" && mode !== "write") return errorReply(state, 403, "user should have a permission to write to a repo");
                 return changeFiles(state, r, req.body);
             }
             if (method === "GET") {
@@ -571,11 +680,151 @@ function handle(state: GiteaState, req: EmulatorRequest): Reply {
             // reqToken, reqAdmin, reqWebhooksEnabled.
             const anon = reqToken(state, caller);
             if (anon) return anon;
-            if (!isOwner && !caller!.admin) return errorReply(state, 403, "user should be an owner or a collaborator with admin write of a repository");
+            if (mode !== "owner" && mode !== "admin") return errorReply(state, 403, "user should be an owner or a collaborator with admin write of a repository");
             return hooks(state, r, method, rest.slice(1), req.query, req.body);
+        }
+        if (rest[0] === "collaborators") {
+            // The group's reqToken; per route reqAnyRepoReader (passed: the caller sees the repo) or reqAdmin.
+            const anon = reqToken(state, caller);
+            if (anon) return anon;
+            return collaborators(state, caller!, r, mode, method, rest.slice(1), req.query, req.body);
         }
     }
     return notFound(state);
+}
+
+/**
+ * A list as utils.GetListOptions + models/db/list.go FindAndCount give it (as for hooks): limit <= 0
+ * → 30, > 50 → 50, applied only when page >= 1 — without a page, everything; the total in X-Total-Count.
+ */
+function paged<T>(all: readonly T[], query: URLSearchParams): Reply {
+    const page = formInt(query, "page");
+    const limit = formInt(query, "limit");
+    const size = limit <= 0 ? DEFAULT_PAGING_NUM : Math.min(limit, MAX_RESPONSE_ITEMS);
+    const slice = page >= 1 ? all.slice((page - 1) * size, page * size) : all;
+    return json(200, slice, { "X-Total-Count": String(all.length), "Access-Control-Expose-Headers": "X-Total-Count" });
+}
+
+// services/convert/user.go toUser: is_admin, login_name, active, prohibit_login only for a site admin
+// or the user (`authed`) — anyone else gets their zero values (modules/structs/user.go has no
+// omitempty on them); restricted and visibility for anyone.
+function userJson(name: string, u: GiteaUserState, caller: Caller | undefined): unknown {
+    const authed = !!caller && (caller.admin || caller.user === name);
+    return {
+        id: u.id,
+        login: name,
+        username: name,
+        full_name: "",
+        email: authed ? (u.email ?? `${name}@noreply.localhost`) : `${name}@noreply.localhost`,
+        restricted: u.restricted === true,
+        visibility: "public",
+        ...(authed ? { is_admin: u.admin === true, active: u.active !== false, prohibit_login: u.prohibitLogin === true, login_name: "" } : { is_admin: false, active: false, prohibit_login: false, login_name: "" }),
+    };
+}
+
+// routers/api/v1/admin/user.go CreateUser (binding: username Required;Username;MaxSize(40), email
+// Required;Email); must_change_password defaults to true; a taken name or e-mail is 422.
+function createUser(state: GiteaState, body: string): Reply {
+    const b = parseBody(state, body);
+    if (b instanceof BadBody) return b.reply;
+    const name = typeof b.username === "string" ? b.username : "";
+    if (!name) return bindingError(state, "Username", "Required");
+    // modules/validation/helpers.go IsValidUsername.
+    if (!/^[\da-zA-Z][-.\w]*$/.test(name) || /[-._]{2,}|[-._]$/.test(name)) return bindingError(state, "Username", "Username");
+    if (name.length > 40) return bindingError(state, "Username", "MaxSize");
+    const email = typeof b.email === "string" ? b.email : "";
+    if (!email) return bindingError(state, "Email", "Required");
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) return bindingError(state, "Email", "Email");
+    const password = typeof b.password === "string" ? b.password : "";
+    // MIN_PASSWORD_LENGTH 8 (modules/setting/security.go); complexity off by default.
+    if (password.length < 8) return errorReply(state, 400, "PasswordIsRequired");
+    if ([...state.users.keys()].some((n) => n.toLowerCase() === name.toLowerCase())) return errorReply(state, 422, `user already exists [name: ${name}]`);
+    if ([...state.users.values()].some((u) => u.email?.toLowerCase() === email.toLowerCase())) return errorReply(state, 422, `e-mail already in use [email: ${email}]`);
+    const u = state.addUser(name, {
+        password,
+        email,
+        admin: false,
+        active: true,
+        restricted: b.restricted === true,
+        mustChangePassword: typeof b.must_change_password === "boolean" ? b.must_change_password : true,
+        maxRepoCreation: -1,
+        allowCreateOrganization: true,
+    });
+    return json(201, userJson(name, u, { user: "", admin: true, basic: true }));
+}
+
+// routers/api/v1/admin/user.go EditUser: login_name is `binding:"Required"`; only given fields change.
+function editUser(state: GiteaState, name: string, body: string): Reply {
+    const b = parseBody(state, body);
+    if (b instanceof BadBody) return b.reply;
+    if (typeof b.login_name !== "string" || !b.login_name) return bindingError(state, "LoginName", "Required");
+    const u = state.users.get(name)!;
+    if (typeof b.admin === "boolean") {
+        // services/user UpdateUser: the last site admin cannot lose the flag.
+        if (!b.admin && u.admin && [...state.users.values()].filter((x) => x.admin).length === 1) return errorReply(state, 400, `user is the last admin [uid: ${u.id}]`);
+        u.admin = b.admin;
+    }
+    if (typeof b.active === "boolean") u.active = b.active;
+    if (typeof b.prohibit_login === "boolean") u.prohibitLogin = b.prohibit_login;
+    if (typeof b.restricted === "boolean") u.restricted = b.restricted;
+    if (typeof b.must_change_password === "boolean") u.mustChangePassword = b.must_change_password;
+    if (typeof b.max_repo_creation === "number") u.maxRepoCreation = b.max_repo_creation;
+    if (typeof b.allow_create_organization === "boolean") u.allowCreateOrganization = b.allow_create_organization;
+    return json(200, userJson(name, u, { user: "", admin: true, basic: true }));
+}
+
+// routers/api/v1/admin/user.go DeleteUser + services/user/user.go DeleteUser: not yourself (422),
+// not while owning repositories (422); the user's tokens and collaborations are deleted with it.
+function deleteUser(state: GiteaState, caller: Caller, name: string): Reply {
+    if (name === caller.user) return errorReply(state, 422, "you cannot delete yourself");
+    const u = state.users.get(name)!;
+    if ([...state.repos.values()].some((r) => r.owner.toLowerCase() === name.toLowerCase())) return errorReply(state, 422, `user still has ownership of repositories [uid: ${u.id}]`);
+    state.users.delete(name);
+    for (let i = state.tokens.length - 1; i >= 0; i--) if (state.tokens[i]!.user === name) state.tokens.splice(i, 1);
+    for (const r of state.repos.values()) r.collaborators.delete(name.toLowerCase());
+    return { status: 204 };
+}
+
+// routers/api/v1/repo/collaborators.go.
+function collaborators(state: GiteaState, caller: Caller, r: GiteaRepoState, mode: string, method: string, rest: string[], query: URLSearchParams, body: string): Reply {
+    const canAdmin = mode === "owner" || mode === "admin";
+    if (rest.length === 0 && method === "GET") {
+        const all = [...r.collaborators.keys()].map((n) => [...state.users.entries()].find(([k]) => k.toLowerCase() === n)).filter((x) => x !== undefined).map(([k, u]) => userJson(k, u, caller));
+        return paged(all, query);
+    }
+    const who = rest[0] ?? "";
+    const user = [...state.users.entries()].find(([k]) => k.toLowerCase() === who.toLowerCase());
+    if (rest.length === 2 && rest[1] === "permission" && method === "GET") {
+        // GetRepoPermissions: a site admin, the collaborator about themself, or a repository admin.
+        if (!caller.admin && caller.user.toLowerCase() !== who.toLowerCase() && !canAdmin) {
+            return errorReply(state, 403, "Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own");
+        }
+        if (!user) return notFound(state, "GetUserByName", [`user does not exist [uid: 0, name: ${who}]`]);
+        // ToUserAndPermission: the effective access mode (a site admin or the owner: "owner").
+        const m = state.accessMode(user[0], r);
+        return json(200, { permission: m, role_name: m, user: userJson(user[0], user[1], caller) });
+    }
+    if (rest.length !== 1) return notFound(state);
+    // IsCollaborator / AddOrUpdateCollaborator / DeleteCollaborator: an unknown user is 422.
+    if (!user) return errorReply(state, 422, `user does not exist [uid: 0, name: ${who}]`);
+    const key = user[0].toLowerCase();
+    if (method === "GET") return r.collaborators.has(key) ? { status: 204 } : notFound(state);
+    if (!canAdmin) return errorReply(state, 403, "user should be an owner or a collaborator with admin write of a repository");
+    if (method === "PUT") {
+        const b = parseBody(state, body);
+        if (b instanceof BadBody) return b.reply;
+        if (user[1].active === false) return errorReply(state, 500, "collaborator's account is inactive");
+        // No permission means write; ParseAccessMode(…, read, write, admin).
+        const p = b.permission === undefined || b.permission === null ? "write" : b.permission;
+        if (p !== "read" && p !== "write" && p !== "admin") throw new Error(`gitea emulator: permission ${JSON.stringify(p)} (AccessModeNone) is not modelled`);
+        r.collaborators.set(key, p);
+        return { status: 204 };
+    }
+    if (method === "DELETE") {
+        r.collaborators.delete(key);
+        return { status: 204 };
+    }
+    return errorReply(state, 405, "method not allowed");
 }
 
 /**

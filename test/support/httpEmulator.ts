@@ -207,6 +207,11 @@ export async function startEmulator<S>(state: S, handler: Handler, failBody: (st
     const server = http.createServer((req, res) => {
         void serve(req, res);
     });
+    // Node's default keepAliveTimeout (5 s) closes an idle socket the client may be about to reuse:
+    // after a CPU-heavy step (a program run serializing its providers) both timers are overdue and
+    // the request can land on a socket the server just closed (ECONNRESET). Let the client — fetch's
+    // pool, which drops idle sockets after the server's advertised timeout — always close first.
+    server.keepAliveTimeout = 120_000;
     server.on("connection", (s) => {
         sockets.add(s);
         s.on("close", () => sockets.delete(s));

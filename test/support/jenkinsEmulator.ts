@@ -26,10 +26,13 @@
 //   (empty) or 409 when the id exists; a credential's config.xml comes back with secrets replaced by
 //   <secret-redacted/>; doDelete answers, with `Accept: application/json`, 200 JSON whose
 //   notificationType is SUCCESS or ERROR — 200 either way — and otherwise a redirect ("../.." or ".").
+// - The build side — the Generic Webhook Trigger's invoke endpoint, queue items, runs and consoleText,
+//   with a lifecycle each test scripts — is in jenkinsBuilds.ts (its sources are cited there).
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import { basicAuth, Emulator, EmulatorRequest, json, Reply, startEmulator } from "./httpEmulator";
+import { BuildsState } from "./jenkinsBuilds";
 
 export const JENKINS_USER = "admin";
 export const JENKINS_PASSWORD = "jenkins-Adm1n-Pa55!";
@@ -94,6 +97,21 @@ export class JenkinsState {
     configurationApplies = 0;
     readonly sessions = new Map<string, JenkinsSession>();
     readonly cookieName = `JSESSIONID.${randomBytes(4).toString("hex")}`;
+    /** Jenkins' configured root URL (JCasC location.url), from which it builds every absolute URL it answers. */
+    rootUrl = "http://jenkins.example/";
+    /** The Generic Webhook Trigger endpoint, the queue and the runs (jenkinsBuilds.ts). */
+    readonly builds = new BuildsState({
+        jobs: () => [...this.items.entries()].flatMap(([path, item]): [string, string][] => (item.kind === "job" ? [[path, item.xml]] : [])),
+        // CredentialsProvider.lookupCredentials(type, item): the folder stores from the item's parent
+        // outwards (cloudbees-folder FolderCredentialsProvider), then the system store (no secret text in it here).
+        credentialsFor: (job) => {
+            const parts = job.split("/").slice(0, -1);
+            const out: string[] = [];
+            for (let i = parts.length; i > 0; i--) out.push(...(this.credentials.get(parts.slice(0, i).join("/"))?.values() ?? []));
+            return out;
+        },
+        rootUrl: () => this.rootUrl,
+    });
     private readonly salt = randomBytes(16).toString("hex");
     private readonly key = randomBytes(8).toString("hex");
 
@@ -325,6 +343,7 @@ export async function start(opts: { username?: string; password?: string; csrf?:
     state.users.set(opts.username ?? JENKINS_USER, { password: opts.password ?? JENKINS_PASSWORD, apiTokens: [] });
     if (opts.csrf === false) state.csrf = false;
     const emu = await startEmulator(state, (req) => handle(state, req), (status) => html(status, "emulated fault"));
+    state.rootUrl = `${emu.url}/`;
     return Object.assign(emu, { expireSessions: () => state.expireSessions() });
 }
 export const startJenkinsEmulator = start;
@@ -417,6 +436,12 @@ function handle(state: JenkinsState, req: EmulatorRequest): Reply {
     const version = { "X-Jenkins": state.version };
     // hudson/util/HudsonIsLoading/index.jelly: 503 and a spinner page, no Retry-After.
     if (!state.ready) return html(503, "Please wait while Jenkins is getting ready to work");
+    // generic-webhook-trigger GenericWebHookRequestReceiver: an UnprotectedRootAction and a
+    // CrumbExclusion — no login, no crumb; the token is the only credential (jenkinsBuilds.ts).
+    if (req.path === "/generic-webhook-trigger/invoke") {
+        if (req.method === "OPTIONS") return { status: 200, headers: version };
+        return state.builds.invoke(req.headers, req.query, req.body);
+    }
     const caller = authenticate(state, req.headers);
     if ("status" in caller) return caller;
 
@@ -453,6 +478,26 @@ function handle(state: JenkinsState, req: EmulatorRequest): Reply {
 
     const item = names.length > 0 ? state.items.get(itemPath) : undefined;
     if (names.length > 0 && !item) return html(404, "Not Found");
+
+    // core Queue.getItem(long) via queue/item/<id>: live items, then left items (kept 5 minutes).
+    if (req.method === "GET" && names.length === 0 && action[0] === "queue" && action[1] === "item" && /^\d+$/.test(action[2] ?? "") && action.slice(3).join("/") === "api/json") {
+        const q = state.builds.queueItemJson(Number(action[2]));
+        return q ? json(200, applyTree(q, req.query.get("tree")), version) : html(404, "Not Found");
+    }
+    // A run of a job: job/…/<number>/api/json and consoleText (core Run.java, Run.doConsoleText).
+    if (item?.kind === "job" && /^\d+$/.test(action[0] ?? "")) {
+        const n = Number(action[0]);
+        const rest = action.slice(1).join("/");
+        if (req.method === "GET" && rest === "api/json") {
+            const r = state.builds.runJson(itemPath, n);
+            return r ? json(200, applyTree(r, req.query.get("tree")), version) : html(404, "Not Found");
+        }
+        if (req.method === "GET" && rest === "consoleText") {
+            const t = state.builds.console(itemPath, n);
+            return t !== undefined ? { status: 200, headers: { "Content-Type": "text/plain;charset=UTF-8", ...version }, body: t } : html(404, "Not Found");
+        }
+        return html(404, "Not Found");
+    }
 
     if (req.method === "GET" && a === "api/json") {
         if (!item) {

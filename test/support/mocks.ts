@@ -32,7 +32,8 @@ export interface RecordedResource {
     readonly secretPaths: readonly string[];
 }
 
-export type StateHook = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+/** Extra state for a registration; may be async (e.g. a dynamic provider run against an emulator). */
+export type StateHook = (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined | Promise<Record<string, any> | undefined>;
 
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -41,8 +42,8 @@ export class Recorder {
     constructor(private readonly stateHook?: StateHook) {}
 
     readonly mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => {
-            const state = { ...defaultState(args), ...(this.stateHook?.(args) ?? {}) };
+        newResource: async (args) => {
+            const state = { ...defaultState(args), ...((await this.stateHook?.(args)) ?? {}) };
             return { id: args.id || `${args.name}-id`, state };
         },
         call: (args) => {
@@ -110,11 +111,48 @@ export class Recorder {
     }
 }
 
+/** The result line the mocked smoke command prints. */
+export const MOCK_SMOKE_LINE = {
+    buildUrl: "http://10.0.24.28:30808/job/ci/job/notes-app/1/",
+    result: "SUCCESS",
+    commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d",
+    image: "10.0.24.28:30002/bootcamp/notes-app:1a2b3c4d",
+    digest: `sha256:${"d".repeat(64)}`,
+    seconds: 118.4,
+    queueSeconds: 5.1,
+};
+
 function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword":
             state.result = `mock-${args.name}-password`;
+            break;
+        // Gitea's answers for the pipeline's user and its one-time token.
+        case "pulumi-nodejs:dynamic/gitea:GiteaUser":
+            state.userId = 3;
+            state.adopted = false;
+            break;
+        case "pulumi-nodejs:dynamic/gitea:GiteaAccessToken":
+            state.tokenId = 11;
+            state.token = `mock-${args.name}-value`;
+            break;
+        // Harbor's answers: the project's id, and the robot's prefixed name and one-time secret.
+        case "pulumi-nodejs:dynamic/harbor:HarborProject":
+            state.projectId = 42;
+            state.adopted = false;
+            break;
+        case "pulumi-nodejs:dynamic/harbor:HarborRobot":
+            state.robotId = 7;
+            state.fullName = `robot$${args.inputs.project}+${args.inputs.name}`;
+            state.secret = `mock-${args.name}-secret`;
+            state.adopted = false;
+            break;
+        // What scripts/smoke.ts prints on success, marked secret as pulumi-command marks stdout once
+        // any input is secret (pulumi/pulumi-command#256).
+        case "command:local:Command":
+            state.stdout = { [SIG_KEY]: SECRET_SIG, value: JSON.stringify(MOCK_SMOKE_LINE) };
+            state.stderr = { [SIG_KEY]: SECRET_SIG, value: "" };
             break;
         case "kubernetes:helm.sh/v3:Release":
             state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace ?? "default", status: "deployed" };

@@ -4,6 +4,11 @@ import { withRequestBudget } from "../http";
 import { giteaFilesProvider } from "./giteaFiles";
 import { giteaRepositoryProvider } from "./giteaRepository";
 import { giteaWebhookProvider } from "./giteaWebhook";
+import { giteaUserProvider } from "./giteaUser";
+import { giteaAccessTokenProvider } from "./giteaAccessToken";
+import { giteaCollaboratorProvider } from "./giteaCollaborator";
+import { harborProjectProvider } from "./harborProject";
+import { harborRobotProvider } from "./harborRobot";
 import { jenkinsCredentialProvider } from "./jenkinsCredential";
 import { jenkinsFolderProvider } from "./jenkinsFolder";
 import { jenkinsJobProvider } from "./jenkinsItem";
@@ -27,6 +32,11 @@ function seedKinds() {
         JenkinsFolder: jenkinsFolderProvider,
         JenkinsJob: jenkinsJobProvider,
         JenkinsCredential: jenkinsCredentialProvider,
+        GiteaUser: giteaUserProvider,
+        GiteaAccessToken: giteaAccessTokenProvider,
+        GiteaCollaborator: giteaCollaboratorProvider,
+        HarborProject: harborProjectProvider,
+        HarborRobot: harborRobotProvider,
     };
 }
 export type SeedKind = keyof ReturnType<typeof seedKinds>;

@@ -26,3 +26,9 @@ export type JenkinsConnectionArgs = GiteaConnectionArgs;
 export function jenkinsConnInput(c: JenkinsConnectionArgs): pulumi.Inputs {
     return giteaConnInput(c);
 }
+
+export type HarborConnectionArgs = GiteaConnectionArgs;
+
+export function harborConnInput(c: HarborConnectionArgs): pulumi.Inputs {
+    return giteaConnInput(c);
+}

@@ -13,7 +13,8 @@
 // provider reaches, and the SDK's module state holds the stack's config, secrets included
 // (program-side helpers live in inputs.ts).
 import { createHash } from "node:crypto";
-import { GiteaClient } from "../giteaClient";
+import { GiteaAdminClient } from "../giteaAdminClient";
+import { HarborClient } from "../harborClient";
 import { JenkinsClient } from "../jenkinsClient";
 
 // ---------------------------------------------------------------------------------------------
@@ -28,6 +29,8 @@ export interface GiteaConn {
     readonly readyTimeoutMs?: number;
 }
 export type JenkinsConn = GiteaConn;
+/** Harbor's API at http(s)://<registry.server>, with the credentials the stack manages Harbor with. */
+export type HarborConn = GiteaConn;
 
 /** The Pulumi engine's placeholder for a value not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -63,9 +66,9 @@ function shared<T>(key: string, make: () => Promise<T>): Promise<T> {
     return p;
 }
 
-export function giteaClient(c: GiteaConn): Promise<GiteaClient> {
+export function giteaClient(c: GiteaConn): Promise<GiteaAdminClient> {
     return shared(`gitea ${c.url} ${c.username} ${secretDigest(c.password)}`, async () => {
-        const client = new GiteaClient({ url: c.url, username: c.username, password: c.password });
+        const client = new GiteaAdminClient({ url: c.url, username: c.username, password: c.password });
         await client.waitReady(c.readyTimeoutMs ?? DEFAULT_READY_MS);
         return client;
     });
@@ -74,6 +77,14 @@ export function giteaClient(c: GiteaConn): Promise<GiteaClient> {
 export function jenkinsClient(c: JenkinsConn): Promise<JenkinsClient> {
     return shared(`jenkins ${c.url} ${c.username} ${secretDigest(c.password)}`, async () => {
         const client = new JenkinsClient({ url: c.url, username: c.username, password: c.password });
+        await client.waitReady(c.readyTimeoutMs ?? DEFAULT_READY_MS);
+        return client;
+    });
+}
+
+export function harborClient(c: HarborConn): Promise<HarborClient> {
+    return shared(`harbor ${c.url} ${c.username} ${secretDigest(c.password)}`, async () => {
+        const client = new HarborClient({ url: c.url, username: c.username, password: c.password });
         await client.waitReady(c.readyTimeoutMs ?? DEFAULT_READY_MS);
         return client;
     });
