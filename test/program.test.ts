@@ -69,6 +69,22 @@ describe("program (mock mode)", () => {
         assert.equal(r.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0, "agents get no ClusterRole");
     });
 
+    it("every Secret it writes takes its fields back from a kubectl edit (patchForce), and no other object does", () => {
+        // Drift found by the real engine (e2e 4-drift): with enableSecretMutable an edited key is an
+        // SSA conflict unless the apply is forced.
+        const secrets = dev.recorder.ofType("kubernetes:core/v1:Secret");
+        assert.deepEqual(
+            secrets.map((x) => x.inputs.metadata.name).sort(),
+            ["gitea-admin", "harbor-auth", "jenkins-admin", "jenkins-gitea-credentials"],
+        );
+        for (const x of secrets) assert.equal(x.inputs.metadata.annotations?.["pulumi.com/patchForce"], "true", `${x.name}`);
+        const forced = dev.recorder.resources
+            .filter((x) => x.custom && x.inputs?.metadata?.annotations?.["pulumi.com/patchForce"] === "true")
+            .map((x) => x.type)
+            .filter((t) => t !== "kubernetes:core/v1:Secret" && !t.includes("kyverno.io"));
+        assert.deepEqual(forced, [], "patchForce only where the program is the one owner (Secrets) or adopts (Kyverno policies)");
+    });
+
     it("keeps every secret out of Helm values, plain inputs and non-secret outputs", () => {
         const robotSecret = "mock-harbor-auth-robot-secret"; // what the mock Harbor hands out
         const secrets = ["harbor-Pa55word!", "mock-gitea-admin-password-password", "mock-jenkins-admin-password-password", robotSecret];

@@ -46,9 +46,6 @@ const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, policyViolation,
  * failure is printed as XFAIL with every failed check.
  */
 const KNOWN_FAILURES: Record<string, string> = {
-    "4-drift":
-        "pulumi up cannot restore a Secret edited with kubectl since kubernetes:enableSecretMutable (a Server-Side Apply conflict " +
-        "with the kubectl-edit field manager; see the findings): the program's Secrets need pulumi.com/patchForce",
 };
 
 // ---------------------------------------------------------------------------------------------------
