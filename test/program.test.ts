@@ -30,6 +30,11 @@ describe("program (mock mode)", () => {
         for (const ns of nss) assert.equal(ns.parent, parent.urn);
     });
 
+    it("exports no undefined value (Pulumi warns about each on every preview), smoke outputs only with smoke on", () => {
+        assert.deepEqual(Object.entries(dev.outputs!).filter(([, v]) => v === undefined).map(([k]) => k), []);
+        assert.deepEqual(Object.keys(dev.outputs!).filter((k) => k.startsWith("smoke")), []);
+    });
+
     it("exports URLs built from the node address and NodePorts", () => {
         assert.equal(dev.outputs!.giteaUrl, "http://10.0.24.28:30022");
         assert.equal(dev.outputs!.jenkinsUrl, "http://10.0.24.28:30808");
@@ -146,6 +151,7 @@ describe("program (mock mode)", () => {
         assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/harbor:HarborRobot").length, 1, "the pipeline's robot does not depend on the seed");
         assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/gitea:GiteaAccessToken").length, 1, "nor does its Gitea token: Jenkins clones with it");
         assert.equal(run.outputs!.jobUrl, undefined);
+        assert.ok(!("jobUrl" in run.outputs!), "a part that is off exports nothing (no undefined-output warning)");
     });
 
     it("follows config overrides instead of hard-coded values", async () => {
