@@ -24,7 +24,7 @@ export interface Backend {
 }
 
 export interface GiteaBackend extends Backend {
-    /** What serves the API, for the log: "Gitea 1.25.4 (…/gitea)" or "the Gitea emulator". */
+    /** What serves the API, for the log and the bench: "Gitea 1.25.4" or "Gitea emulator". */
     readonly describe: string;
     /** configure-gitea at Pod start: create the admin, or change its password under passwordMode keepUpdated. */
     applyAdmin(user: string, password: string, mode: string): Promise<void>;
@@ -86,7 +86,7 @@ export async function giteaEmulatorBackend(): Promise<GiteaBackend> {
     const set = userTable(emu.state.users);
     return {
         url: emu.url,
-        describe: "the Gitea emulator (test/support/giteaEmulator.ts)",
+        describe: "Gitea emulator",
         ...counting(emu),
         applyAdmin: (user, password, mode) => Promise.resolve(set(user, password, mode !== "keepUpdated")),
         close: () => emu.close(),
@@ -140,7 +140,7 @@ export async function giteaServerBackend(o: { rootUrl: string }): Promise<GiteaB
     });
     return {
         url: proxy.url,
-        describe: `Gitea ${gitea.version} (${gitea.binary})`,
+        describe: `Gitea ${gitea.version}`,
         ...counted(() => proxy.seen),
         // The chart's configure_admin_user (gitea/helm-gitea templates/gitea/config.yaml, the
         // configure_gitea.sh script of the init container): no admin of that name → `gitea admin user

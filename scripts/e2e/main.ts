@@ -268,7 +268,7 @@ async function main(argv: string[]): Promise<number> {
     for (const p of peers) for (const e of p.events) log(`peer event: ${e}`);
     if (loop.errors.length) log(`peer loop errors (last 5): ${loop.errors.slice(-5).join(" | ")}`);
     // Only a full run's figures replace the ones `npm run bench` prints.
-    const benchFile = writeBenchFigures(REPO, work, !only, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`) });
+    const benchFile = writeBenchFigures(REPO, work, !only, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`), gitea: gitea.describe });
     log(`real-engine figures written to ${benchFile}`);
     const unexpected = results.filter((r) => (r.status === "passed") === (r.id in KNOWN_FAILURES));
     for (const r of results.filter((x) => x.id in KNOWN_FAILURES)) {
