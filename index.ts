@@ -143,12 +143,20 @@ export const cacheClaimName = storage.cacheClaimName;
 export const registrySecretName = harborAuth.secretName;
 export const registryRobot = harborAuth.robotName;
 export const kyvernoPolicies = Object.values(policies.policyNames);
-export const appCloneUrl = seed?.appCloneUrl;
-export const deployCloneUrl = seed?.deployCloneUrl;
-export const jobUrl = seed?.jobUrl;
-export const smokeSeconds = smoke?.seconds;
-export const smokeImage = smoke?.image;
-export const smokeBuildUrl = smoke?.buildUrl;
-// What `npm run smoke` reads: URLs and names, and the credentials (secret).
-export const smokeTarget = smoke?.target;
-export const smokeCredentials = smoke?.credentials;
+// The optional parts' outputs exist only while the part is on. An exported `undefined` makes every
+// preview and up warn "Undefined value (…) will not show as a stack output" (@pulumi/pulumi
+// runtime/stack.ts massage): five warnings on a default stack, where smoke is off. `module.exports`,
+// not `exports`: a transpiler may replace the module's exports object (esbuild, under tsx, does).
+Object.assign(module.exports, {
+    ...(seed ? { appCloneUrl: seed.appCloneUrl, deployCloneUrl: seed.deployCloneUrl, jobUrl: seed.jobUrl } : {}),
+    ...(smoke
+        ? {
+              smokeSeconds: smoke.seconds,
+              smokeImage: smoke.image,
+              smokeBuildUrl: smoke.buildUrl,
+              // What `npm run smoke` reads: URLs and names, and the credentials (secret).
+              smokeTarget: smoke.target,
+              smokeCredentials: smoke.credentials,
+          }
+        : {}),
+});

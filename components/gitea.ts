@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Resources, StackConfig } from "../config";
 import { chartSource, releaseNameProblem } from "./helm";
-import { PART_OF } from "./namespaces";
+import { OWNED_SECRET_ANNOTATIONS, PART_OF } from "./namespaces";
 import { ROLLOUT_ANNOTATION, secretsDigest } from "./rollout";
 
 export type GiteaSettings = StackConfig["gitea"];
@@ -121,8 +121,11 @@ export interface GiteaValuesInput {
     /** Name of the Secret holding `username` / `password` for the admin user. */
     readonly adminSecretName: string;
     readonly webhookAllowedHosts: readonly string[];
-    /** The salted digest of the admin Secret (rollout.ts): rolls the Pod, whose init container sets the password. */
-    readonly secretsDigest?: string;
+    /**
+     * The salted digest of the admin Secret (rollout.ts): rolls the Pod, whose init container sets
+     * the password. An Output stays a leaf of the values (see ROLLOUT_ANNOTATION).
+     */
+    readonly secretsDigest?: pulumi.Input<string>;
 }
 
 /** Gitea's builtin "external" (public unicast addresses, modules/hostmatcher) plus `hosts`. */
@@ -245,6 +248,7 @@ export class Gitea extends pulumi.ComponentResource {
                     name: `${name}-admin`,
                     namespace: args.namespace,
                     labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": "gitea" },
+                    annotations: { ...OWNED_SECRET_ANNOTATIONS },
                 },
                 type: "Opaque",
                 // Keys the chart reads with gitea.admin.existingSecret (templates/gitea/deployment.yaml).
@@ -255,8 +259,9 @@ export class Gitea extends pulumi.ComponentResource {
         );
 
         const digest = secretsDigest(name, this, { "admin/username": s.adminUsername, "admin/password": password });
-        const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? []), digest]).apply(([secretName, hosts, secretsDigest]) =>
-            giteaValues({ settings: s, images: args.images, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts, secretsDigest }),
+        // The digest goes in as an Output leaf, not an argument of the apply: see ROLLOUT_ANNOTATION.
+        const values = pulumi.all([adminSecret.metadata.name, pulumi.all(args.webhookAllowedHosts ?? [])]).apply(([secretName, hosts]) =>
+            giteaValues({ settings: s, images: args.images, storageClass: args.storageClass, nodeAddress: args.nodeAddress, adminSecretName: secretName, webhookAllowedHosts: hosts, secretsDigest: digest }),
         );
 
         this.release = new k8s.helm.v3.Release(

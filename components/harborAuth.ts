@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { HarborProject, HarborRobot } from "./seed/providers";
-import { PART_OF } from "./namespaces";
+import { OWNED_SECRET_ANNOTATIONS, PART_OF } from "./namespaces";
 
 /** The robot the stack creates and keeps, through Harbor's API. */
 export interface ManagedRobot {
@@ -123,6 +123,7 @@ export function harborAuthSecretManifest(s: { name: pulumi.Input<string>; namesp
             name: s.name,
             namespace: s.namespace,
             labels: { "app.kubernetes.io/name": "harbor-auth", "app.kubernetes.io/part-of": PART_OF },
+            annotations: { ...OWNED_SECRET_ANNOTATIONS },
         },
         type: "kubernetes.io/dockerconfigjson",
         data: { [DOCKER_CONFIG_KEY]: s.dockerConfigJsonBase64 },

@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import { CHART_CORE_PLUGINS, REQUIRED_PLUGINS, Resources, STACK_PLUGINS, StackConfig, Toleration } from "../config";
 import { chartSource, releaseNameProblem } from "./helm";
 import { agentLabel, jcascConfig } from "./jenkinsCasc";
-import { PART_OF } from "./namespaces";
+import { OWNED_SECRET_ANNOTATIONS, PART_OF } from "./namespaces";
 import { ROLLOUT_ANNOTATION, secretsDigest } from "./rollout";
 
 export type JenkinsSettings = StackConfig["jenkins"];
@@ -134,8 +134,11 @@ export interface JenkinsValuesInput {
     readonly settings: Pick<JenkinsSettings, "nodePort" | "storageSize" | "tolerations" | "additionalPlugins" | "installPlugins" | "resources">;
     readonly storageClass: string;
     readonly configScripts: Record<string, string>;
-    /** The salted digest of the Secrets the controller reads (rollout.ts); rolls the Pod when they change. */
-    readonly secretsDigest?: string;
+    /**
+     * The salted digest of the Secrets the controller reads (rollout.ts); rolls the Pod when they
+     * change. An Output stays a leaf of the values (see ROLLOUT_ANNOTATION).
+     */
+    readonly secretsDigest?: pulumi.Input<string>;
 }
 
 /** Pure: values for the jenkins chart 5.9.x. Holds Secret names only, never a secret value. */
@@ -229,6 +232,7 @@ export function basicAuthSecret(m: { name: string; namespace: pulumi.Input<strin
             name: m.name,
             namespace: m.namespace,
             labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": m.component },
+            annotations: { ...OWNED_SECRET_ANNOTATIONS },
         },
         type: "kubernetes.io/basic-auth",
         stringData: { username: m.username, password: m.password },
@@ -309,13 +313,14 @@ export class Jenkins extends pulumi.ComponentResource {
 
         const externalUrl = pulumi.output(args.nodeAddress).apply((addr) => jenkinsExternalUrl(addr, s.nodePort));
         const values = pulumi
-            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl, digest])
-            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl, secretsDigest]) =>
+            // The digest goes in as an Output leaf, not an argument of the apply: see ROLLOUT_ANNOTATION.
+            .all([args.namespace, args.agentNamespace, args.workspaceClaimName, args.storageClass, externalUrl])
+            .apply(([namespace, agentNamespace, workspaceClaimName, storageClass, extUrl]) =>
                 jenkinsValues({
                     releaseName: name,
                     settings: s,
                     storageClass,
-                    secretsDigest,
+                    secretsDigest: digest,
                     configScripts: jcascConfig({
                         releaseName: name,
                         namespace,

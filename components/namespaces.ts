@@ -18,6 +18,16 @@ export interface NamespacesArgs {
 
 export const PART_OF = "ci-stack";
 
+/**
+ * Annotations on every Secret the program writes: the program is their one source of truth.
+ * Since kubernetes:enableSecretMutable (config/providerConfig.ts) a Secret's data is updated in
+ * place by server-side apply, and a key someone changed with `kubectl edit` (field manager
+ * kubectl-edit) is then a field conflict that fails `pulumi up` instead of being restored.
+ * `pulumi.com/patchForce` makes the apply take those fields back (pulumi-kubernetes
+ * provider/pkg/await/await.go, patchForce; found by the e2e drift scenario, issue #10).
+ */
+export const OWNED_SECRET_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/patchForce": "true" };
+
 /** Pure: the Namespace manifest for one role. */
 export function namespaceManifest(name: string, role: string) {
     return {

@@ -16,7 +16,16 @@ import { createHmac } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
-/** The pod-template annotation that carries the digest. */
+/**
+ * The pod-template annotation that carries the digest. Its value is placed in the Helm values as an
+ * Output of its own, never resolved inside the apply that builds the rest: on a new stack the salt
+ * (a RandomPassword) and generated passwords are unknown at the first `pulumi preview`, and an
+ * unknown argument of that apply made the whole `values` unknown — the policy pack then judged
+ * nothing in them. As a nested Output only this leaf is unknown: @pulumi/pulumi serializes a
+ * resource input by recursing into resolved values (runtime/rpc.ts serializeProperty), so an
+ * Output inside an apply's result is sent as its own (unknown or known) property, with its
+ * dependencies.
+ */
 export const ROLLOUT_ANNOTATION = "ci-stack/secrets-rollout";
 
 /**

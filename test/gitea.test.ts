@@ -350,6 +350,7 @@ describe("Gitea component (mock mode)", () => {
                 name: "gitea-admin",
                 namespace: "gitea",
                 labels: { "app.kubernetes.io/part-of": "ci-stack", "app.kubernetes.io/component": "gitea" },
+                annotations: { "pulumi.com/patchForce": "true" },
             },
             type: "Opaque",
             stringData: { username: "gitea-admin", password: "mock-gitea-admin-password-password" },

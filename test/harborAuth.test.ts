@@ -82,6 +82,7 @@ describe("HarborAuth", () => {
                     name: "harbor-auth",
                     namespace: "jenkins-agents",
                     labels: { "app.kubernetes.io/name": "harbor-auth", "app.kubernetes.io/part-of": "ci-stack" },
+                    annotations: { "pulumi.com/patchForce": "true" },
                 },
                 type: "kubernetes.io/dockerconfigjson",
                 data: { ".dockerconfigjson": "e30=" },
@@ -166,7 +167,7 @@ describe("HarborAuth", () => {
                 {
                     apiVersion: "v1",
                     kind: "Secret",
-                    metadata: { name: "harbor-auth", namespace: "jenkins-agents", labels: { "app.kubernetes.io/name": "harbor-auth", "app.kubernetes.io/part-of": "ci-stack" } },
+                    metadata: { name: "harbor-auth", namespace: "jenkins-agents", labels: { "app.kubernetes.io/name": "harbor-auth", "app.kubernetes.io/part-of": "ci-stack" }, annotations: { "pulumi.com/patchForce": "true" } },
                     type: "kubernetes.io/dockerconfigjson",
                     data: undefined,
                 },

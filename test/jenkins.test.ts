@@ -486,6 +486,7 @@ describe("Jenkins component (mock mode)", () => {
             name: values.controller.admin.existingSecret,
             namespace: "jenkins",
             labels: { "app.kubernetes.io/part-of": "ci-stack", "app.kubernetes.io/component": "jenkins" },
+            annotations: { "pulumi.com/patchForce": "true" },
         });
         assert.deepEqual(admin.inputs.stringData, { username: "admin", password: "mock-jenkins-admin-password-password" });
         assert.equal(gitea.inputs.metadata.name, values.controller.additionalExistingSecrets[0].name);

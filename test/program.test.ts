@@ -30,6 +30,11 @@ describe("program (mock mode)", () => {
         for (const ns of nss) assert.equal(ns.parent, parent.urn);
     });
 
+    it("exports no undefined value (Pulumi warns about each on every preview), smoke outputs only with smoke on", () => {
+        assert.deepEqual(Object.entries(dev.outputs!).filter(([, v]) => v === undefined).map(([k]) => k), []);
+        assert.deepEqual(Object.keys(dev.outputs!).filter((k) => k.startsWith("smoke")), []);
+    });
+
     it("exports URLs built from the node address and NodePorts", () => {
         assert.equal(dev.outputs!.giteaUrl, "http://10.0.24.28:30022");
         assert.equal(dev.outputs!.jenkinsUrl, "http://10.0.24.28:30808");
@@ -67,6 +72,22 @@ describe("program (mock mode)", () => {
         assert.equal(dockercfg.inputs.metadata.name, "harbor-auth");
         assert.equal(dockercfg.inputs.metadata.namespace, "jenkins-agents");
         assert.equal(r.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0, "agents get no ClusterRole");
+    });
+
+    it("every Secret it writes takes its fields back from a kubectl edit (patchForce), and no other object does", () => {
+        // Drift found by the real engine (e2e 4-drift): with enableSecretMutable an edited key is an
+        // SSA conflict unless the apply is forced.
+        const secrets = dev.recorder.ofType("kubernetes:core/v1:Secret");
+        assert.deepEqual(
+            secrets.map((x) => x.inputs.metadata.name).sort(),
+            ["gitea-admin", "harbor-auth", "jenkins-admin", "jenkins-gitea-credentials"],
+        );
+        for (const x of secrets) assert.equal(x.inputs.metadata.annotations?.["pulumi.com/patchForce"], "true", `${x.name}`);
+        const forced = dev.recorder.resources
+            .filter((x) => x.custom && x.inputs?.metadata?.annotations?.["pulumi.com/patchForce"] === "true")
+            .map((x) => x.type)
+            .filter((t) => t !== "kubernetes:core/v1:Secret" && !t.includes("kyverno.io"));
+        assert.deepEqual(forced, [], "patchForce only where the program is the one owner (Secrets) or adopts (Kyverno policies)");
     });
 
     it("keeps every secret out of Helm values, plain inputs and non-secret outputs", () => {
@@ -130,6 +151,7 @@ describe("program (mock mode)", () => {
         assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/harbor:HarborRobot").length, 1, "the pipeline's robot does not depend on the seed");
         assert.equal(run.recorder.ofType("pulumi-nodejs:dynamic/gitea:GiteaAccessToken").length, 1, "nor does its Gitea token: Jenkins clones with it");
         assert.equal(run.outputs!.jobUrl, undefined);
+        assert.ok(!("jobUrl" in run.outputs!), "a part that is off exports nothing (no undefined-output warning)");
     });
 
     it("follows config overrides instead of hard-coded values", async () => {

@@ -1,9 +1,12 @@
-// The servers behind the stack's NodePorts. Today both are the in-process emulators of test/support;
-// `GiteaBackend` is the seam a real Gitea (tracker issue #12) plugs into: a URL, and how the chart's
-// configure-gitea step applies the admin user when a Pod starts.
+// The servers behind the stack's NodePorts. Gitea is the real one (tracker issue #12: the binary
+// scripts/tools.sh builds, test/support/giteaServer.ts), or the in-process emulator with
+// E2E_GITEA=emulator; Jenkins and Harbor are the emulators of test/support. `GiteaBackend` is the seam:
+// a URL, and how the chart's configure-gitea step applies the admin user when a Pod starts.
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
-import { start as startGitea, type GiteaEmulator } from "../../test/support/giteaEmulator";
+import { start as startGitea } from "../../test/support/giteaEmulator";
+import { startGiteaServer } from "../../test/support/giteaServer";
 import { start as startJenkins, type JenkinsEmulator } from "../../test/support/jenkinsEmulator";
 import type { Emulator } from "../../test/support/httpEmulator";
 import { apiPath, Kube, type KObject } from "./kube";
@@ -17,38 +20,49 @@ export interface Backend {
     requestCount(): number | undefined;
     /** Requests by method since `from` (an earlier requestCount()). */
     requestsSince(from: number): { total: number; writes: number; byMethod: Record<string, number> } | undefined;
-    /** Whether `user`/`password` is accepted (basic auth) right now. */
-    accepts(user: string, password: string): boolean;
     close(): Promise<void>;
 }
 
 export interface GiteaBackend extends Backend {
+    /** What serves the API, for the log and the bench: "Gitea 1.25.4" or "Gitea emulator". */
+    readonly describe: string;
     /** configure-gitea at Pod start: create the admin, or change its password under passwordMode keepUpdated. */
-    applyAdmin(user: string, password: string, mode: string): void;
-    readonly emulator?: GiteaEmulator;
+    applyAdmin(user: string, password: string, mode: string): Promise<void>;
 }
 
 export interface JenkinsBackend extends Backend {
     /** JCasC applying securityRealm.local: the user exists with exactly this password afterwards. */
     applyAdmin(user: string, password: string): void;
-    readonly emulator?: JenkinsEmulator;
+    readonly emulator: JenkinsEmulator;
 }
 
 interface WithPassword {
     password: string;
 }
 
-// The harness's own requests (peerApi.ts marks them) are not the program's.
-function counting<S>(emu: Emulator<S>) {
+/** One request a server saw; `harness` when the harness itself asked (peerApi.ts marks those). */
+interface Seen {
+    method: string;
+    harness: boolean;
+}
+
+// The harness's own requests are not the program's.
+function counted(log: () => readonly Seen[]): Pick<Backend, "requestCount" | "requestsSince"> {
     return {
-        requestCount: () => emu.log.length,
+        requestCount: () => log().length,
         requestsSince: (from: number) => {
-            const slice = emu.log.slice(from).filter((r) => r.headers[HARNESS_HEADER] === undefined);
+            const slice = log()
+                .slice(from)
+                .filter((r) => !r.harness);
             const byMethod: Record<string, number> = {};
             for (const r of slice) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
             return { total: slice.length, writes: slice.filter((r) => r.method !== "GET" && r.method !== "HEAD").length, byMethod };
         },
     };
+}
+
+function counting<S>(emu: Emulator<S>) {
+    return counted(() => emu.log.map((r) => ({ method: r.method, harness: r.headers[HARNESS_HEADER] !== undefined })));
 }
 
 /**
@@ -72,11 +86,81 @@ export async function giteaEmulatorBackend(): Promise<GiteaBackend> {
     const set = userTable(emu.state.users);
     return {
         url: emu.url,
-        emulator: emu,
+        describe: "Gitea emulator",
         ...counting(emu),
-        accepts: (user, password) => emu.state.users.get(user)?.password === password,
-        applyAdmin: (user, password, mode) => set(user, password, mode !== "keepUpdated"),
+        applyAdmin: (user, password, mode) => Promise.resolve(set(user, password, mode !== "keepUpdated")),
         close: () => emu.close(),
+    };
+}
+
+/**
+ * An HTTP proxy in front of a server that cannot count its requests itself (a real Gitea): the bench
+ * figures come from what passes through it, the harness's own requests (HARNESS_HEADER) left out.
+ * Bodies are streamed both ways, so git's smart HTTP passes unchanged.
+ */
+async function countingProxy(target: string): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+    const to = new URL(target);
+    const agent = new http.Agent({ keepAlive: true });
+    const seen: Seen[] = [];
+    const server = http.createServer((req, res) => {
+        seen.push({ method: req.method ?? "GET", harness: req.headers[HARNESS_HEADER] !== undefined });
+        const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+        });
+        up.on("error", (e) => {
+            if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+            res.end(`e2e counting proxy: ${e.message}`);
+        });
+        req.pipe(up);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    return {
+        url: `http://127.0.0.1:${port}`,
+        seen,
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                agent.destroy();
+                server.close(() => resolve());
+            }),
+    };
+}
+
+/**
+ * The real Gitea: started without any user (the Pod start brings the admin), its ROOT_URL the
+ * NodePort's, behind a counting proxy. `rootUrl` is what the program and users reach it at.
+ */
+export async function giteaServerBackend(o: { rootUrl: string }): Promise<GiteaBackend> {
+    const gitea = await startGiteaServer({ rootUrl: o.rootUrl });
+    const proxy = await countingProxy(gitea.url).catch(async (e: unknown) => {
+        await gitea.stop();
+        throw e;
+    });
+    return {
+        url: proxy.url,
+        describe: `Gitea ${gitea.version}`,
+        ...counted(() => proxy.seen),
+        // The chart's configure_admin_user (gitea/helm-gitea templates/gitea/config.yaml, the
+        // configure_gitea.sh script of the init container): no admin of that name → `gitea admin user
+        // create --admin --must-change-password=false` (email <username>@local.domain); one exists and
+        // passwordMode is keepUpdated → `gitea admin user change-password --must-change-password=false`;
+        // otherwise nothing.
+        applyAdmin: async (user, password, mode) => {
+            const admins = await gitea.cli(["admin", "user", "list", "--admin"]);
+            const exists = admins.split("\n").some((line) => line.trim().split(/\s+/)[1] === user);
+            if (!exists) {
+                const must = mode === "initialOnlyRequireReset" ? "true" : "false";
+                await gitea.cli(["admin", "user", "create", "--admin", "--username", user, "--password", password, "--email", `${user}@local.domain`, `--must-change-password=${must}`], [password]);
+            } else if (mode === "keepUpdated") {
+                await gitea.cli(["admin", "user", "change-password", "--username", user, "--password", password, "--must-change-password=false"], [password]);
+            }
+        },
+        close: async () => {
+            await proxy.close();
+            await gitea.stop();
+        },
     };
 }
 
@@ -87,7 +171,6 @@ export async function jenkinsEmulatorBackend(): Promise<JenkinsBackend> {
         url: emu.url,
         emulator: emu,
         ...counting(emu),
-        accepts: (user, password) => emu.state.users.get(user)?.password === password,
         applyAdmin: (user, password) => set(user, password),
         close: () => emu.close(),
     };
@@ -117,7 +200,7 @@ export function giteaPeer(kube: Kube, backend: GiteaBackend, o: { namespace: str
                 o.log(`gitea: pod ${pod.metadata.name} has no resolvable GITEA_ADMIN_USERNAME/PASSWORD; no admin user applied`);
                 return;
             }
-            backend.applyAdmin(user, password, mode);
+            await backend.applyAdmin(user, password, mode);
             o.log(`gitea: pod ${pod.metadata.name} started; admin ${user} applied (passwordMode ${mode})`);
         },
     };
@@ -174,7 +257,6 @@ export async function harborEmulatorBackend(modulePath: string, user: string, pa
     return {
         url: emu.url,
         ...counting(emu),
-        accepts: (u, pw) => emu.state.users.get(u)?.password === pw,
         setPassword: (u, pw) => {
             const entry = emu.state.users.get(u);
             if (!entry) throw new Error(`Harbor emulator: no user ${u}`);

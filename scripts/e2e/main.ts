@@ -1,19 +1,20 @@
 // `npm run e2e`: ci-stack under the real Pulumi engine against a real Kubernetes control plane
 // (tracker issue #10 §2-§4). Starts etcd + kube-apiserver + controller-manager + scheduler + KWOK
 // (scripts/cluster.ts), installs what the lab cluster has (Kyverno CRDs, a StorageClass whose claims
-// bind, fake Nodes), serves the charts from a local Helm repository, puts the Gitea and Jenkins
-// emulators behind the stack's NodePorts, then drives the program with the Pulumi CLI the way a user
+// bind, fake Nodes), serves the charts from a local Helm repository, puts a real Gitea (E2E_GITEA=emulator:
+// the emulator) and the Jenkins and Harbor emulators behind the stack's NodePorts, then drives the program with the Pulumi CLI the way a user
 // does and asserts on the API server and the peers. Everything it starts is stopped on every exit
 // path (success, failure, Ctrl-C/SIGTERM).
 //
 //   npm run e2e [-- --only 1-preview,2-up] [-- --keep]     CHARTS_DIR=<dir> serves real charts
+//                                                           E2E_GITEA=emulator: no Gitea build needed
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CONFIG_KEYS } from "../../config";
-import { giteaEmulatorBackend, giteaPeer, harborEmulatorBackend, harborEmulatorPath, jenkinsEmulatorBackend, jenkinsPeer, type RegistryBackend } from "./backends";
+import { giteaEmulatorBackend, giteaPeer, giteaServerBackend, harborEmulatorBackend, harborEmulatorPath, jenkinsEmulatorBackend, jenkinsPeer, type RegistryBackend } from "./backends";
 import { loadChartsDir, requireCharts, serveCharts, standInCharts, type ChartRepo } from "./charts";
 import { E2EContext } from "./context";
 import { destroy, drift, rotation } from "./day2";
@@ -46,9 +47,6 @@ const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, policyViolation,
  * failure is printed as XFAIL with every failed check.
  */
 const KNOWN_FAILURES: Record<string, string> = {
-    "4-drift":
-        "pulumi up cannot restore a Secret edited with kubectl since kubernetes:enableSecretMutable (a Server-Side Apply conflict " +
-        "with the kubectl-edit field manager; see the findings): the program's Secrets need pulumi.com/patchForce",
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -202,12 +200,14 @@ async function main(argv: string[]): Promise<number> {
 
     // Peers behind the NodePorts.
     const [giteaPort, jenkinsPort, registryPort] = (await freeNodePorts(3)) as [number, number, number];
-    const gitea = await giteaEmulatorBackend();
+    // The real Gitea (issue #12) unless E2E_GITEA=emulator: a run on a machine without the Gitea
+    // build, or a quick check of the emulator's faithfulness under the engine.
+    const giteaKind = process.env.E2E_GITEA ?? "gitea";
+    if (giteaKind !== "gitea" && giteaKind !== "emulator") throw new Error(`E2E_GITEA: "${giteaKind}" is neither "gitea" (default) nor "emulator"`);
+    const gitea = giteaKind === "gitea" ? await giteaServerBackend({ rootUrl: `http://127.0.0.1:${giteaPort}/` }) : await giteaEmulatorBackend();
+    onExit("gitea", () => gitea.close());
     const jenkins = await jenkinsEmulatorBackend();
-    onExit("emulators", async () => {
-        await gitea.close();
-        await jenkins.close();
-    });
+    onExit("jenkins emulator", () => jenkins.close());
     const peers = [
         new Peer(kube, giteaPeer(kube, gitea, { namespace: def("gitea.namespace") || "gitea", nodePort: giteaPort, log })),
         new Peer(kube, jenkinsPeer(kube, jenkins, { namespace: def("jenkins.namespace") || "jenkins", nodePort: jenkinsPort, releaseFullname: "jenkins", log })),
@@ -233,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
         log("no test/support/harborEmulator.ts in this checkout: the program does not call Harbor's API yet (issue #13); registry.server points at an unused port");
     }
-    log(`NodePorts: gitea ${giteaPort}, jenkins ${jenkinsPort}, registry ${registryPort} (emulators: gitea ${gitea.url}, jenkins ${jenkins.url})`);
+    log(`NodePorts: gitea ${giteaPort}, jenkins ${jenkinsPort}, registry ${registryPort} (gitea: ${gitea.describe} via ${gitea.url}, jenkins emulator ${jenkins.url})`);
 
     // The stack.
     const cli = new PulumiCli(REPO, work, env, `e2e-${process.pid}-passphrase`);
@@ -268,7 +268,7 @@ async function main(argv: string[]): Promise<number> {
     for (const p of peers) for (const e of p.events) log(`peer event: ${e}`);
     if (loop.errors.length) log(`peer loop errors (last 5): ${loop.errors.slice(-5).join(" | ")}`);
     // Only a full run's figures replace the ones `npm run bench` prints.
-    const benchFile = writeBenchFigures(REPO, work, !only, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`) });
+    const benchFile = writeBenchFigures(REPO, work, !only, { wallMs, clusterMs, standIns, results, figures: ctx.figures, findings: ctx.findings, charts: charts.map((c) => `${c.name}-${c.version}`), gitea: gitea.describe });
     log(`real-engine figures written to ${benchFile}`);
     const unexpected = results.filter((r) => (r.status === "passed") === (r.id in KNOWN_FAILURES));
     for (const r of results.filter((x) => x.id in KNOWN_FAILURES)) {

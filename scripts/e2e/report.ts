@@ -12,6 +12,8 @@ export interface BenchFigures {
     readonly clusterMs: number;
     readonly standIns: boolean;
     readonly charts: readonly string[];
+    /** What served Gitea's API: the real Gitea (its version) or the emulator. Absent in files before it was recorded. */
+    readonly gitea?: string;
     readonly scenarios: readonly { id: string; status: string; ms: number; checks: number }[];
     readonly figures: Readonly<Record<string, CommandFigure>>;
     readonly findings: readonly Finding[];
@@ -23,7 +25,7 @@ export function writeBenchFigures(
     repo: string,
     work: string,
     publish: boolean,
-    r: { wallMs: number; clusterMs: number; standIns: boolean; charts: string[]; results: readonly ScenarioResult[]; figures: Record<string, CommandFigure>; findings: readonly Finding[] },
+    r: { wallMs: number; clusterMs: number; standIns: boolean; charts: string[]; gitea: string; results: readonly ScenarioResult[]; figures: Record<string, CommandFigure>; findings: readonly Finding[] },
 ): string {
     const doc: BenchFigures = {
         date: new Date().toISOString(),
@@ -32,6 +34,7 @@ export function writeBenchFigures(
         clusterMs: r.clusterMs,
         standIns: r.standIns,
         charts: r.charts,
+        gitea: r.gitea,
         scenarios: r.results.map((s) => ({ id: s.id, status: s.status, ms: s.ms, checks: s.checks })),
         figures: r.figures,
         findings: r.findings,
@@ -49,7 +52,7 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** The figures as the lines bench/index.ts prints. */
 export function formatBench(b: BenchFigures): string[] {
-    const lines = [`real engine (last npm run e2e, ${b.date}, ${b.standIns ? "STAND-IN charts" : b.charts.join(", ")}): e2e wall ${s(b.wallMs)}, control plane start ${s(b.clusterMs)}`];
+    const lines = [`real engine (last npm run e2e, ${b.date}, ${b.standIns ? "STAND-IN charts" : b.charts.join(", ")}${b.gitea ? `, ${b.gitea}` : ""}): e2e wall ${s(b.wallMs)}, control plane start ${s(b.clusterMs)}`];
     const row = (label: string, key: string): void => {
         const f = b.figures[key];
         if (!f) return;

@@ -18,7 +18,7 @@
 // Go module zip carries options/ and templates/ (not the web UI's built assets under public/assets);
 // STATIC_ROOT_PATH points at that module's source in the Go module cache, read-only. See
 // docs/gitea-peer.md for what fails without it.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -28,8 +28,14 @@ import * as path from "node:path";
 export interface GiteaServerOptions {
     /** Port on 127.0.0.1; default: a free one. */
     readonly port?: number;
-    readonly adminUser: string;
-    readonly adminPassword: string;
+    /**
+     * The site admin created before Gitea starts. Omitted: no user at all — the e2e harness creates the
+     * admin later, as the chart's configure-gitea init container does at Pod start (see admin()).
+     */
+    readonly adminUser?: string;
+    readonly adminPassword?: string;
+    /** [server] ROOT_URL, when clients reach Gitea through another address (a NodePort); default: its own URL. */
+    readonly rootUrl?: string;
     /**
      * [webhook] ALLOWED_HOST_LIST (and [security], as components/gitea.ts renders both); default: unset,
      * which is Gitea's "external" (services/webhook/deliver.go Init).
@@ -52,6 +58,12 @@ export interface GiteaServer {
     readonly dbPath: string;
     /** Last lines of Gitea's log file (for failure messages). */
     logTail(lines?: number): string;
+    /**
+     * Runs `gitea <args…> --config <app.ini>` against this server's work dir (e.g. `admin user
+     * change-password`), as a process in the container would; `secrets` are masked in an error.
+     * Resolves with its stdout.
+     */
+    cli(args: readonly string[], secrets?: readonly string[]): Promise<string>;
     /** Stops Gitea (SIGTERM, then SIGKILL after 10 s) and removes the work dir. Idempotent. */
     stop(): Promise<void>;
 }
@@ -153,7 +165,7 @@ function freePort(): Promise<number> {
 }
 
 /** app.ini: everything the API and git-over-HTTP need, nothing that reaches out (mail, avatars, update checks). */
-export function giteaAppIni(o: { workDir: string; port: number; staticRoot: string; allowedHosts?: string; secretKey: string; internalToken: string; jwtSecret: string }): string {
+export function giteaAppIni(o: { workDir: string; port: number; rootUrl?: string; staticRoot: string; allowedHosts?: string; secretKey: string; internalToken: string; jwtSecret: string }): string {
     const d = (p: string) => path.join(o.workDir, p);
     const sections: Record<string, Record<string, string | number | boolean>> = {
         "": { APP_NAME: "ci-stack test peer", RUN_MODE: "prod", WORK_PATH: o.workDir },
@@ -162,7 +174,7 @@ export function giteaAppIni(o: { workDir: string; port: number; staticRoot: stri
             HTTP_ADDR: "127.0.0.1",
             HTTP_PORT: o.port,
             DOMAIN: "127.0.0.1",
-            ROOT_URL: `http://127.0.0.1:${o.port}/`,
+            ROOT_URL: o.rootUrl ?? `http://127.0.0.1:${o.port}/`,
             APP_DATA_PATH: d("data"),
             STATIC_ROOT_PATH: o.staticRoot,
             DISABLE_SSH: true,
@@ -199,14 +211,25 @@ export function giteaAppIni(o: { workDir: string; port: number; staticRoot: stri
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function failure(args: readonly string[], secrets: readonly string[], code: string, output: string): Error {
+    let out = output.trim().split("\n").slice(-15).join("\n");
+    for (const s of secrets) out = out.split(s).join("***");
+    const shown = args.map((a) => (secrets.includes(a) ? "***" : a)).join(" ");
+    return new Error(`gitea ${shown} failed (exit ${code}):\n${out}`);
+}
+
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv, secrets: string[] = []): void {
     const r = spawnSync(bin, args, { encoding: "utf8", env, timeout: 120_000 });
-    if (r.status !== 0) {
-        let out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
-        for (const s of secrets) out = out.split(s).join("***");
-        const shown = args.map((a) => (secrets.includes(a) ? "***" : a)).join(" ");
-        throw new Error(`gitea ${shown} failed (exit ${r.status ?? r.signal}):\n${out}`);
-    }
+    if (r.status !== 0) throw failure(args, secrets, String(r.status ?? r.signal), `${r.stdout ?? ""}${r.stderr ?? ""}`);
+}
+
+function runAsync(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, secrets: readonly string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile(bin, [...args], { encoding: "utf8", env, timeout: 120_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+            if (err) reject(failure(args, secrets, typeof err.code === "number" ? String(err.code) : (err.signal ?? err.message), `${stdout}${stderr}`));
+            else resolve(stdout);
+        });
+    });
 }
 
 /** Running servers: their process group and work dir, for the exit hook. */
@@ -242,7 +265,7 @@ export async function startGiteaServer(o: GiteaServerOptions): Promise<GiteaServ
     fs.mkdirSync(path.dirname(conf), { recursive: true });
     fs.mkdirSync(path.join(workDir, "home"));
     const secret = () => randomBytes(32).toString("hex");
-    fs.writeFileSync(conf, giteaAppIni({ workDir, port, staticRoot: found.staticRoot, allowedHosts: o.allowedHosts, secretKey: secret(), internalToken: secret(), jwtSecret: randomBytes(32).toString("base64url") }));
+    fs.writeFileSync(conf, giteaAppIni({ workDir, port, rootUrl: o.rootUrl, staticRoot: found.staticRoot, allowedHosts: o.allowedHosts, secretKey: secret(), internalToken: secret(), jwtSecret: randomBytes(32).toString("base64url") }));
     // HOME: git run by Gitea (and by tests) must not read or write the user's ~/.gitconfig.
     const env: NodeJS.ProcessEnv = { ...process.env, GITEA_WORK_DIR: workDir, GITEA_CUSTOM: path.join(workDir, "custom"), HOME: path.join(workDir, "home"), GIT_CONFIG_NOSYSTEM: "1" };
     // Gitea refuses to start as root (modules/setting/setting.go loadRunModeFrom: log.Fatal unless
@@ -252,7 +275,10 @@ export async function startGiteaServer(o: GiteaServerOptions): Promise<GiteaServ
     const cleanup = () => fs.rmSync(workDir, { recursive: true, force: true });
     try {
         run(found.path, ["migrate", "--config", conf], env);
-        run(found.path, ["admin", "user", "create", "--config", conf, "--username", o.adminUser, "--password", o.adminPassword, "--email", `${o.adminUser}@127.0.0.1.invalid`, "--admin", "--must-change-password=false"], env, [o.adminPassword]);
+        if (o.adminUser !== undefined) {
+            if (!o.adminPassword) throw new Error("startGiteaServer: adminUser needs adminPassword");
+            run(found.path, ["admin", "user", "create", "--config", conf, "--username", o.adminUser, "--password", o.adminPassword, "--email", `${o.adminUser}@127.0.0.1.invalid`, "--admin", "--must-change-password=false"], env, [o.adminPassword]);
+        }
     } catch (e) {
         cleanup();
         throw e;
@@ -302,7 +328,8 @@ export async function startGiteaServer(o: GiteaServerOptions): Promise<GiteaServ
             const res = await fetch(`${url}/api/v1/version`, { signal: AbortSignal.timeout(2000) });
             if (res.status === 200) {
                 const { version } = (await res.json()) as { version: string };
-                return { url, version, binary: found.path, workDir, dbPath: path.join(workDir, "data", "gitea.db"), logTail, stop };
+                const cli = (args: readonly string[], secrets: readonly string[] = []) => runAsync(found.path, [...args, "--config", conf], env, secrets);
+                return { url, version, binary: found.path, workDir, dbPath: path.join(workDir, "data", "gitea.db"), logTail, cli, stop };
             }
         } catch {
             // not listening yet
