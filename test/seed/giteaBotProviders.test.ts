@@ -16,19 +16,8 @@ import {
 import { BOT_TOKEN_SCOPES } from "../../components/giteaBot";
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start } from "../support/giteaEmulator";
 import { evaluateProvider } from "../support/providerHost";
+import { captureLog, writes } from "../support/providerRuns";
 
-const writes = (e: GiteaEmulator) => e.log.filter((r) => r.method !== "GET").length;
-
-async function captureLog<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-    try {
-        return { result: await f(), lines };
-    } finally {
-        console.log = orig;
-    }
-}
 
 describe("Gitea pipeline-identity providers (against the emulator)", () => {
     let emu: GiteaEmulator;

@@ -3,21 +3,9 @@
 import * as assert from "node:assert/strict";
 import { FileSpec, FilesInputs, HookInputs, RepoInputs, giteaFilesProvider, giteaRepositoryProvider, giteaWebhookProvider, secretDigest } from "../../components/seed/providers";
 import { describeTargets, GiteaTarget } from "../support/giteaTargets";
+import { captureLog, writes } from "../support/providerRuns";
 
-const writes = (t: GiteaTarget) => t.log.filter((r) => r.method !== "GET").length;
 const giteaConn = (t: GiteaTarget) => ({ url: t.url, username: t.username, password: t.password, readyTimeoutMs: 10_000 });
-
-/** Runs `f` with console.log captured. */
-async function captureLog<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-    try {
-        return { result: await f(), lines };
-    } finally {
-        console.log = orig;
-    }
-}
 
 describeTargets("seed Gitea providers", (target) => {
     let gitea: GiteaTarget;

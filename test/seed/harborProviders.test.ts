@@ -5,24 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { harborProjectProvider, harborRobotProvider, HarborProjectInputs, HarborRobotInputs, HarborRobotOutputs, robotDrift, seedProvider } from "../../components/seed/providers";
 import { HARBOR_ADMIN, HARBOR_PASSWORD, HarborEmulator, start } from "../support/harborEmulator";
 import { evaluateProvider } from "../support/providerHost";
+import { captureLog, writes } from "../support/providerRuns";
 
-const writes = (e: HarborEmulator) => e.log.filter((r) => r.method !== "GET").length;
 const PUSH_PULL = [
     { resource: "repository", action: "push" },
     { resource: "repository", action: "pull" },
 ];
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
-
-async function captureLog<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-    try {
-        return { result: await f(), lines };
-    } finally {
-        console.log = orig;
-    }
-}
 
 describe("Harbor providers (against the emulator)", () => {
     let emu: HarborEmulator;

@@ -20,22 +20,10 @@ import { jobConfigXml, JobSpec, normalizeConfigXml } from "../../components/seed
 import { GITEA_PASSWORD, GITEA_USER, GiteaEmulator, start as startGitea } from "../support/giteaEmulator";
 import { JENKINS_PASSWORD, JENKINS_USER, JenkinsEmulator, start as startJenkins } from "../support/jenkinsEmulator";
 import { evaluateProvider } from "../support/providerHost";
+import { captureLog, writes } from "../support/providerRuns";
 
-const writes = (e: { log: { method: string }[] }) => e.log.filter((r) => r.method !== "GET").length;
 const giteaConn = (e: GiteaEmulator) => ({ url: e.url, username: GITEA_USER, password: GITEA_PASSWORD, readyTimeoutMs: 10_000 });
 const jenkinsConn = (e: JenkinsEmulator) => ({ url: e.url, username: JENKINS_USER, password: JENKINS_PASSWORD, readyTimeoutMs: 10_000 });
-
-/** Runs `f` with console.log captured. */
-async function captureLog<T>(f: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-    try {
-        return { result: await f(), lines };
-    } finally {
-        console.log = orig;
-    }
-}
 
 function job(over: Partial<JobSpec> = {}): JobSpec {
     return {
