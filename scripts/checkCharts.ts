@@ -100,7 +100,8 @@ export async function checkCharts(input: CheckInput): Promise<CheckResult> {
             continue;
         }
         if (source.kind === "path" && source.chartVersion !== release.version) {
-            findings.push({ severity: "WARN", check: "source", chart, message: `${source.path} is chart version ${source.chartVersion}; the stack pins ${release.version}` });
+            const is = source.chartVersion === undefined ? "has no readable Chart.yaml version" : `is chart version ${source.chartVersion}`;
+            findings.push({ severity: "WARN", check: "source", chart, message: `${source.path} ${is}; the stack pins ${release.version}` });
         }
         const r = helmTemplate(input.helm, release, source);
         if (r.unreachable) {

@@ -21,10 +21,11 @@ import {
     secretFindings,
     type Finding,
 } from "../scripts/lib/chartChecks";
-import { chartSource, isUnreachable, templateArgs } from "../scripts/lib/helmRender";
+import { chartSource, isUnreachable, packagedChartVersion, templateArgs } from "../scripts/lib/helmRender";
 import type { ReportResult } from "../scripts/lib/kyvernoCli";
 import { releasesOf, runStack, sentinel, stackConfig, type ChartRelease } from "../scripts/lib/stackRun";
 import { formatReport } from "../scripts/checkCharts";
+import { tgz } from "../scripts/lib/tar";
 import { ROLLOUT_ANNOTATION } from "../components/rollout";
 import { runProgram } from "./support/mocks";
 import { devStackConfig, SECRET_KEYS } from "./support/fixtures";
@@ -166,6 +167,21 @@ describe("check:charts chart sources (offline)", () => {
         assert.deepEqual(chartSource(release, dir), { kind: "path", path: path.join(dir, "gitea"), description: `CHARTS_DIR ${path.join(dir, "gitea")}`, chartVersion: "0.0.0" });
         fs.writeFileSync(path.join(dir, "gitea-12.4.0.tgz"), "");
         assert.equal((chartSource(release, dir) as { path: string }).path, path.join(dir, "gitea-12.4.0.tgz"));
+        assert.equal((chartSource(release, dir) as { chartVersion?: string }).chartVersion, undefined, "an unreadable package claims no version");
+    });
+
+    it("CHARTS_DIR .tgz: the version is the packaged top-level Chart.yaml's, not the file name's", () => {
+        const pkg = (version: string) =>
+            tgz([
+                { path: "gitea/charts/common/Chart.yaml", content: Buffer.from(stringify({ name: "common", version: "2.31.4" })) },
+                { path: "gitea/Chart.yaml", content: Buffer.from(stringify({ apiVersion: "v2", name: "gitea", version })) },
+            ]);
+        const file = path.join(dir, "gitea-12.4.0.tgz");
+        fs.writeFileSync(file, pkg("0.0.0"));
+        assert.equal(packagedChartVersion(file), "0.0.0");
+        assert.equal((chartSource(release, dir) as { chartVersion?: string }).chartVersion, "0.0.0");
+        fs.writeFileSync(file, pkg("12.4.0"));
+        assert.equal((chartSource(release, dir) as { chartVersion?: string }).chartVersion, "12.4.0");
     });
 
     it("tells an unreachable source from a chart error", () => {

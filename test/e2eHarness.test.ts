@@ -9,7 +9,7 @@ import { packChart, repoIndex, requireCharts, serveCharts, standInCharts } from 
 import { expectedFate, parseDestroyTable, rowFor } from "../scripts/e2e/destroyTable";
 import { kyvernoCrds } from "../scripts/e2e/lab";
 import { isSubset, k8sTypeOf, subsetDiff, unwrapSecrets } from "../scripts/e2e/state";
-import { tgz, untgz } from "../scripts/e2e/tar";
+import { tgz, untgz } from "../scripts/lib/tar";
 
 function get(url: string): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {

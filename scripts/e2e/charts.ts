@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { giteaStandIn } from "./standinGitea";
 import { jenkinsStandIn } from "./standinJenkins";
-import { tgz, untgz, type TarEntry } from "./tar";
+import { tgz, untgz, type TarEntry } from "../lib/tar";
 
 /** A chart as files relative to its directory (Chart.yaml, values.yaml, templates/…). */
 export interface ChartFiles {

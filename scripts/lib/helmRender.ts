@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { untgz, type TarEntry } from "./tar";
 import type { ChartRelease } from "./stackRun";
 
 export type ChartSource =
@@ -14,12 +15,32 @@ export type ChartSource =
     | { readonly kind: "oci"; readonly ref: string; readonly description: string }
     | { readonly kind: "path"; readonly path: string; readonly description: string; readonly chartVersion?: string };
 
+/**
+ * The `version` of the top-level Chart.yaml inside a chart package (`<chart>/Chart.yaml`, the entry
+ * `helm package` writes; sub-charts' `<chart>/charts/<dep>/Chart.yaml` are not it), or undefined when
+ * the file is not a readable gzip'd tar holding one.
+ */
+export function packagedChartVersion(tgz: string): string | undefined {
+    let entries: TarEntry[];
+    try {
+        entries = untgz(fs.readFileSync(tgz));
+    } catch {
+        return undefined;
+    }
+    const chart = entries.find((e) => /^[^/]+\/Chart\.yaml$/.test(e.path));
+    if (!chart) return undefined;
+    const version = (parse(chart.content.toString("utf8")) as { version?: unknown } | null)?.version;
+    return typeof version === "string" || typeof version === "number" ? String(version) : undefined;
+}
+
 /** Pure-ish (reads CHARTS_DIR): where to render `release` from, or why there is nothing to render. */
 export function chartSource(release: Pick<ChartRelease, "chart" | "repo" | "version">, chartsDir?: string): ChartSource | { readonly problem: string } {
     const name = release.chart.split("/").pop()!;
     if (chartsDir) {
         const tgz = path.join(chartsDir, `${name}-${release.version}.tgz`);
-        if (fs.existsSync(tgz)) return { kind: "path", path: tgz, description: `CHARTS_DIR ${tgz}`, chartVersion: release.version };
+        // The version inside the package, not the one its file name claims (a renamed `helm package`
+        // of a source tree, 0.0.0, is not the pinned release).
+        if (fs.existsSync(tgz)) return { kind: "path", path: tgz, description: `CHARTS_DIR ${tgz}`, chartVersion: packagedChartVersion(tgz) };
         for (const dir of [path.join(chartsDir, `${name}-${release.version}`), path.join(chartsDir, name)]) {
             const chartYaml = path.join(dir, "Chart.yaml");
             if (fs.existsSync(chartYaml)) {

@@ -1,4 +1,4 @@
-// Just enough of POSIX ustar to write and read Helm chart packages (.tgz): Helm's loader
+// Just enough of POSIX ustar to write and read Helm chart packages (.tgz: the e2e chart repository, check:charts): Helm's loader
 // (helm.sh/helm/v3 pkg/chart/loader/archive.go) reads regular-file entries and ignores the rest.
 // Written here rather than taken from a transitive dependency (node_modules/tar comes only through
 // @pulumi/pulumi's npm tooling and may vanish with it).
