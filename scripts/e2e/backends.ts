@@ -10,6 +10,7 @@ import { startGiteaServer } from "../../test/support/giteaServer";
 import { start as startJenkins, type JenkinsEmulator } from "../../test/support/jenkinsEmulator";
 import type { Emulator } from "../../test/support/httpEmulator";
 import { apiPath, Kube, type KObject } from "./kube";
+import type { RequestFigures } from "./context";
 import { HARNESS_HEADER } from "./peerApi";
 import { podEnv, podSecretFile, type Pod, type PeerSpec } from "./peers";
 
@@ -19,7 +20,7 @@ export interface Backend {
     /** Requests served so far (for the bench figures); undefined when the server cannot count. */
     requestCount(): number | undefined;
     /** Requests by method since `from` (an earlier requestCount()). */
-    requestsSince(from: number): { total: number; writes: number; byMethod: Record<string, number> } | undefined;
+    requestsSince(from: number): (RequestFigures & { requests: string[] }) | undefined;
     close(): Promise<void>;
 }
 
@@ -43,6 +44,8 @@ interface WithPassword {
 /** One request a server saw; `harness` when the harness itself asked (peerApi.ts marks those). */
 interface Seen {
     method: string;
+    /** Path and query, as requested. */
+    url: string;
     harness: boolean;
 }
 
@@ -56,13 +59,13 @@ function counted(log: () => readonly Seen[]): Pick<Backend, "requestCount" | "re
                 .filter((r) => !r.harness);
             const byMethod: Record<string, number> = {};
             for (const r of slice) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
-            return { total: slice.length, writes: slice.filter((r) => r.method !== "GET" && r.method !== "HEAD").length, byMethod };
+            return { total: slice.length, writes: slice.filter((r) => r.method !== "GET" && r.method !== "HEAD").length, byMethod, requests: slice.map((r) => `${r.method} ${r.url}`) };
         },
     };
 }
 
 function counting<S>(emu: Emulator<S>) {
-    return counted(() => emu.log.map((r) => ({ method: r.method, harness: r.headers[HARNESS_HEADER] !== undefined })));
+    return counted(() => emu.log.map((r) => ({ method: r.method, url: `${r.path}${r.query}`, harness: r.headers[HARNESS_HEADER] !== undefined })));
 }
 
 /**
@@ -103,7 +106,7 @@ async function countingProxy(target: string): Promise<{ url: string; seen: Seen[
     const agent = new http.Agent({ keepAlive: true });
     const seen: Seen[] = [];
     const server = http.createServer((req, res) => {
-        seen.push({ method: req.method ?? "GET", harness: req.headers[HARNESS_HEADER] !== undefined });
+        seen.push({ method: req.method ?? "GET", url: req.url ?? "/", harness: req.headers[HARNESS_HEADER] !== undefined });
         const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
             res.writeHead(r.statusCode ?? 502, r.headers);
             r.pipe(res);

@@ -1,5 +1,6 @@
 // What every scenario gets: the cluster, the CLI, the peers, the stack's current config, and the
 // recorders for defects and bench figures.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { GiteaBackend, JenkinsBackend, RegistryBackend } from "./backends";
 import type { Kube } from "./kube";
@@ -72,14 +73,13 @@ export class E2EContext {
         const r = await this.cli.run(this.cli.stackArgs(stack, cmd), { timeoutMs: o.timeoutMs, label: `${stack}-${cmd.join("-")}` });
         this.log(`    $ pulumi ${cmd.join(" ")} (${stack}): exit ${r.code} in ${(r.ms / 1000).toFixed(1)} s — ${r.logFile}`);
         if (o.figure) {
-            this.figures[o.figure] = {
-                command: `pulumi ${cmd.join(" ")}`,
-                ms: r.ms,
-                exit: r.code,
-                gitea: this.gitea.requestsSince(g0),
-                jenkins: this.jenkins.requestsSince(j0),
-                ...(this.harbor ? { harbor: this.harbor.requestsSince(h0) } : {}),
-            };
+            const peers = { gitea: this.gitea.requestsSince(g0), jenkins: this.jenkins.requestsSince(j0), ...(this.harbor ? { harbor: this.harbor.requestsSince(h0) } : {}) };
+            const counts = (x: (RequestFigures & { requests: string[] }) | undefined): RequestFigures | undefined => x && { total: x.total, writes: x.writes, byMethod: x.byMethod };
+            this.figures[o.figure] = { command: `pulumi ${cmd.join(" ")}`, ms: r.ms, exit: r.code, gitea: counts(peers.gitea), jenkins: counts(peers.jenkins), ...(this.harbor ? { harbor: counts(peers.harbor) } : {}) };
+            // Which requests, for a figure that looks high (kept with --keep): requests/<figure>.txt.
+            const lines = Object.entries(peers).flatMap(([peer, x]) => (x?.requests ?? []).map((q) => `${peer} ${q}`));
+            fs.mkdirSync(path.join(this.work, "requests"), { recursive: true });
+            fs.writeFileSync(path.join(this.work, "requests", `${o.figure}.txt`), lines.length > 0 ? `${lines.join("\n")}\n` : "");
         }
         return r;
     }
