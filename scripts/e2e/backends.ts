@@ -2,11 +2,10 @@
 // scripts/tools.sh builds, test/support/giteaServer.ts), or the in-process emulator with
 // E2E_GITEA=emulator; Jenkins and Harbor are the emulators of test/support. `GiteaBackend` is the seam:
 // a URL, and how the chart's configure-gitea step applies the admin user when a Pod starts.
-import * as fs from "node:fs";
 import * as http from "node:http";
-import * as path from "node:path";
 import { start as startGitea } from "../../test/support/giteaEmulator";
 import { startGiteaServer } from "../../test/support/giteaServer";
+import { start as startHarbor, type HarborEmulator } from "../../test/support/harborEmulator";
 import { start as startJenkins, type JenkinsEmulator } from "../../test/support/jenkinsEmulator";
 import type { Emulator } from "../../test/support/httpEmulator";
 import { apiPath, Kube, type KObject } from "./kube";
@@ -237,28 +236,18 @@ export function jenkinsPeer(kube: Kube, backend: JenkinsBackend, o: { namespace:
     };
 }
 
-/** test/support/harborEmulator.ts exists once issue #13 (branch i13) is merged: the program then calls Harbor's API. */
-export function harborEmulatorPath(repo: string): string | undefined {
-    const p = path.join(repo, "test", "support", "harborEmulator.ts");
-    return fs.existsSync(p) ? p : undefined;
-}
-
 /** Harbor: pre-installed in the lab, outside the stack; its admin password is whatever the operator set. */
 export interface RegistryBackend extends Backend {
     /** The operator changes the admin's password in Harbor (before telling the stack: registry.password). */
     setPassword(user: string, password: string): void;
+    readonly emulator: HarborEmulator;
 }
 
-/** What the harness needs of test/support/harborEmulator.ts (loaded by path: it exists only from issue #13 on). */
-interface HarborModule {
-    start(opts?: { username?: string; password?: string }): Promise<Emulator<{ users: Map<string, WithPassword> }>>;
-}
-
-export async function harborEmulatorBackend(modulePath: string, user: string, password: string): Promise<RegistryBackend> {
-    const mod = (await import(modulePath)) as HarborModule;
-    const emu = await mod.start({ username: user, password });
+export async function harborEmulatorBackend(user: string, password: string): Promise<RegistryBackend> {
+    const emu = await startHarbor({ username: user, password });
     return {
         url: emu.url,
+        emulator: emu,
         ...counting(emu),
         setPassword: (u, pw) => {
             const entry = emu.state.users.get(u);

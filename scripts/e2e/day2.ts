@@ -9,11 +9,11 @@ import { expectNoChanges } from "./scenarios";
 import type { Checks, Scenario } from "./scenario";
 import { k8sRefOf, nameOf, text, type StateResource } from "./state";
 
-const repoOf = (url: unknown): [string, string] => {
+export const repoOf = (url: unknown): [string, string] => {
     const m = /\/([^/]+)\/([^/]+?)\.git$/.exec(String(url));
     return [m?.[1] ?? "", m?.[2] ?? ""];
 };
-const jobOf = (url: unknown): string =>
+export const jobOf = (url: unknown): string =>
     new URL(String(url)).pathname.split("/").filter((s, i) => s !== "" && i % 2 === 0).map(decodeURIComponent).join("/");
 
 /** Resources whose recorded outputs differ between two exports (resourceVersion and managedFields ignored). */

@@ -14,10 +14,11 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CONFIG_KEYS } from "../../config";
-import { giteaEmulatorBackend, giteaPeer, giteaServerBackend, harborEmulatorBackend, harborEmulatorPath, jenkinsEmulatorBackend, jenkinsPeer, type RegistryBackend } from "./backends";
+import { giteaEmulatorBackend, giteaPeer, giteaServerBackend, harborEmulatorBackend, jenkinsEmulatorBackend, jenkinsPeer, type RegistryBackend } from "./backends";
 import { loadChartsDir, requireCharts, serveCharts, standInCharts, type ChartRepo } from "./charts";
 import { E2EContext } from "./context";
 import { destroy, drift, rotation } from "./day2";
+import { smoke } from "./smoke";
 import { installCrds, installNamespaces, installStorage, kyvernoCrds } from "./lab";
 import { Kube } from "./kube";
 import { NodePortForwarder, Peer, PeerLoop } from "./peers";
@@ -39,7 +40,7 @@ const BANNER = (lines: string[]): string => {
 };
 
 /** In run order: the empty stack first, then the stack's life from the first `up` to `destroy`. */
-const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, policyViolation, drift, validatingPolicy, rotation, destroy];
+const SCENARIOS = [policyPreview, configErrors, firstUp, rerun, policyViolation, drift, validatingPolicy, rotation, smoke, destroy];
 
 /**
  * Scenarios that fail on this branch for a defect routed to another branch, with where it is fixed.
@@ -217,22 +218,28 @@ async function main(argv: string[]): Promise<number> {
     onExit("NodePort forwarders", () => loop.stop());
     const registryUser = def("registry.username") || "admin";
     const registryPassword = "E2eHarborPassw0rd";
-    const harborModule = harborEmulatorPath(REPO);
-    let harbor: RegistryBackend | undefined;
-    if (harborModule) {
-        // Harbor is pre-installed in the lab (not part of the stack): its port is always open.
-        const h = await harborEmulatorBackend(harborModule, registryUser, registryPassword);
-        harbor = h;
-        const fwd = new NodePortForwarder(registryPort, { host: "127.0.0.1", port: Number(new URL(h.url).port) });
-        await fwd.open();
-        onExit("harbor emulator", async () => {
-            await fwd.close();
-            await h.close();
-        });
-        log(`Harbor emulator (test/support/harborEmulator.ts) at 127.0.0.1:${registryPort}, admin ${registryUser}`);
-    } else {
-        log("no test/support/harborEmulator.ts in this checkout: the program does not call Harbor's API yet (issue #13); registry.server points at an unused port");
-    }
+    // Harbor is pre-installed in the lab (not part of the stack): its port is always open.
+    const harbor: RegistryBackend = await harborEmulatorBackend(registryUser, registryPassword);
+    const registryForwarder = new NodePortForwarder(registryPort, { host: "127.0.0.1", port: Number(new URL(harbor.url).port) });
+    await registryForwarder.open();
+    onExit("harbor emulator", async () => {
+        await registryForwarder.close();
+        await harbor.close();
+    });
+    log(`Harbor emulator (test/support/harborEmulator.ts) at 127.0.0.1:${registryPort}, admin ${registryUser}`);
+    // A build of the seeded job, as the smoke run (8-smoke) follows it: it succeeds after a second
+    // and, standing in for Kaniko, pushes <project>/<image>:<first 8 hex of the head it built> — the
+    // head the GWT push payload names (`after`), the tag the seeded Jenkinsfile computes (SHORT_SHA).
+    const project = def("registry.project");
+    const image = def("seed.imageName");
+    jenkins.emulator.state.builds.plan = (p) => {
+        const after = (p.payload as { after?: unknown } | undefined)?.after;
+        return {
+            durationMs: 1000,
+            log: ["[Pipeline] Start of Pipeline", `+ /kaniko/executor --destination=127.0.0.1:${registryPort}/${project}/${image}:…`],
+            onComplete: () => void (typeof after === "string" && harbor.emulator.state.pushImage(project, image, after.slice(0, 8))),
+        };
+    };
     log(`NodePorts: gitea ${giteaPort}, jenkins ${jenkinsPort}, registry ${registryPort} (gitea: ${gitea.describe} via ${gitea.url}, jenkins emulator ${jenkins.url})`);
 
     // The stack.

@@ -66,6 +66,7 @@ export function formatBench(b: BenchFigures): string[] {
     row("up restoring drift", "upAfterDrift");
     row("up with ValidatingPolicy", "upValidatingPolicy");
     row("up after rotation", "upRotation");
+    row("up with smoke.enabled (runs it)", "upSmoke");
     row("destroy", "destroy");
     lines.push(`  scenarios: ${b.scenarios.map((x) => `${x.id} ${x.status} ${s(x.ms)}`).join("; ")}`);
     return lines;
