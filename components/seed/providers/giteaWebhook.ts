@@ -38,19 +38,16 @@ function hookDiffers(h: GiteaHook, i: HookInputs, storedDigest: string | undefin
 /** Creates the hook unless one for the same URL exists; removes duplicates a retried POST may have made. */
 async function ensureHook(gitea: GiteaClient, i: HookInputs): Promise<number> {
     const hooks = await gitea.listHooks(i.owner, i.repo);
-    let mine = hooks.find((h) => h.config.url === i.url);
-    let created = false;
-    if (!mine) {
-        mine = await gitea.createHook(i.owner, i.repo, hookSpec(i));
-        created = true;
-    } else if (hookDiffers(mine, i, undefined)) {
-        await gitea.updateHook(i.owner, i.repo, mine.id, hookSpec(i));
+    const mine = hooks.find((h) => h.config.url === i.url);
+    // No hook to this URL: create one. createHook reconciles an ambiguous failure by listing before
+    // it re-sends, so it never leaves a second one and the list need not be read again.
+    if (!mine) return (await gitea.createHook(i.owner, i.repo, hookSpec(i))).id;
+    if (hookDiffers(mine, i, undefined)) await gitea.updateHook(i.owner, i.repo, mine.id, hookSpec(i));
+    // Duplicates to the same URL (made by hand, or by an older run) would each deliver every push.
+    for (const d of hooks) {
+        if (d.id !== mine.id && d.config.url === i.url) await gitea.deleteHook(i.owner, i.repo, d.id);
     }
-    const keep = mine.id;
-    for (const d of created ? (await gitea.listHooks(i.owner, i.repo)) : hooks) {
-        if (d.id !== keep && d.config.url === i.url) await gitea.deleteHook(i.owner, i.repo, d.id);
-    }
-    return keep;
+    return mine.id;
 }
 
 function hookOuts(i: HookInputs, hookId: number): HookOutputs {
